@@ -1,0 +1,113 @@
+import { createInterface, type Interface } from 'node:readline';
+import { ChatClient } from '../client/chat-client.js';
+import { isPieChatError } from '../errors.js';
+import { CONNECTION_OPTIONS, hostOf, parse, portOf, UsageError } from './args.js';
+import { formatChatMessage, printAbove } from './terminal.js';
+
+/** Usage of `piechat chat`. */
+export const CHAT_USAGE = 'piechat chat --name <name> [--host localhost] [--port 9009]';
+
+const HELP = [
+  'Type a line to say it in the current room. Commands:',
+  '  /join <room>        join a room and talk there',
+  '  /room <room>        talk in another room you are in',
+  '  /leave [room]       leave a room (default: the current one)',
+  '  /msg <user> <text>  private message',
+  '  /users [room]       who is in a room (no room: everyone online)',
+  '  /rooms              rooms and their members',
+  '  /quit               leave',
+].join('\n');
+
+/** The state of one interactive session. */
+interface Session {
+  client: ChatClient;
+  rl: Interface | undefined;
+  room: string | undefined;
+}
+
+type Command = (session: Session, argument: string) => Promise<void>;
+
+const say = (session: Session, line: string): void => printAbove(session.rl, line);
+
+const COMMANDS: Record<string, Command> = {
+  async help(session) {
+    say(session, HELP);
+  },
+  async join(session, room) {
+    const users = await session.client.join(room);
+    session.room = room;
+    say(session, `* you joined ${room}: ${users.join(', ')}`);
+  },
+  async room(session, room) {
+    if (!session.client.joined.includes(room)) throw new UsageError(`You are not in ${room}; /join it first`);
+    session.room = room;
+    say(session, `* now talking in ${room}`);
+  },
+  async leave(session, argument) {
+    const room = argument || session.room;
+    if (room === undefined) throw new UsageError('Usage: /leave <room>');
+    await session.client.leave(room);
+    if (session.room === room) session.room = session.client.joined.at(-1);
+    say(session, `* you left ${room}`);
+  },
+  async msg(session, argument) {
+    const [to, ...words] = argument.split(/\s+/);
+    if (!to || words.length === 0) throw new UsageError('Usage: /msg <user> <text>');
+    const message = await session.client.send(words.join(' '), { to });
+    say(session, formatChatMessage(message));
+  },
+  async users(session, room) {
+    const users = await session.client.users(room || undefined);
+    say(session, `* ${room || 'online'} (${users.length}): ${users.join(', ')}`);
+  },
+  async rooms(session) {
+    for (const room of await session.client.rooms()) say(session, `* ${room.name} (${room.users.length}): ${room.users.join(', ')}`);
+  },
+  async quit(session) {
+    await session.client.close();
+    session.rl?.close();
+  },
+};
+
+async function runLine(session: Session, line: string): Promise<void> {
+  if (line.trim() === '') return;
+  if (!line.startsWith('/')) {
+    if (session.room === undefined) throw new UsageError('You are in no room: /join <room> first');
+    await session.client.send(line, { room: session.room });
+    return;
+  }
+  const [name = '', ...rest] = line.slice(1).split(' ');
+  const command = COMMANDS[name];
+  if (command === undefined || !Object.hasOwn(COMMANDS, name)) throw new UsageError(`Unknown command /${name}; /help lists them`);
+  await command(session, rest.join(' ').trim());
+}
+
+/** `piechat chat`: an interactive client that shows every event and has slash commands. */
+export async function chat(argv: string[]): Promise<void> {
+  const { values } = parse(argv, CONNECTION_OPTIONS);
+  if (values.name === undefined) throw new UsageError('--name is required');
+  const client = new ChatClient({ name: values.name, host: hostOf(values.host), port: portOf(values.port) });
+  const session: Session = { client, rl: undefined, room: undefined };
+  client.on('message', (message) => say(session, formatChatMessage(message)));
+  client.on('join', ({ user, room }) => say(session, `* ${user} entered ${room}`));
+  client.on('leave', ({ user, room, reason }) => say(session, `* ${user} left ${room}${reason === 'left' ? '' : ` (${reason})`}`));
+  client.on('disconnect', ({ reason, error }) => say(session, `* disconnected (${reason})${error ? `: ${error.message}` : ''}`));
+  const info = await client.connect();
+  session.room = info.rooms.at(-1);
+  session.rl = createInterface({ input: process.stdin, output: process.stdout, prompt: '> ' });
+  say(session, `* connected to ${info.server} as ${info.name}; talking in ${session.room ?? 'no room'}. /help for commands.`);
+  session.rl.prompt();
+  await new Promise<void>((resolve) => {
+    session.rl!.on('line', (line) => {
+      runLine(session, line)
+        .catch((error: unknown) => {
+          const message = isPieChatError(error) ? `${error.code}: ${error.message}` : (error as Error).message;
+          say(session, `! ${message}`);
+        })
+        .finally(() => session.rl?.prompt());
+    });
+    session.rl!.on('close', () => resolve());
+    client.on('disconnect', () => session.rl?.close());
+  });
+  await client.close();
+}

@@ -1,0 +1,343 @@
+import { EventEmitter } from 'eventemitter3';
+import { PieChatError, toPieChatError } from '../errors.js';
+import type { DataFrame } from '../protocol/decoder.js';
+import type { WireObject } from '../protocol/fields.js';
+import type { WelcomeMessage } from '../protocol/messages.js';
+import { parseServerMessage } from '../protocol/parse-server.js';
+import { Connection, type ConnectionHandler } from '../transport/connection.js';
+import { HeartbeatMonitor } from '../transport/heartbeat.js';
+import type { ChatMessage, LeaveReason, RoomInfo, ServerLimits } from '../types.js';
+import { assertOptions, describe } from '../util/assert.js';
+import { assertRoomName } from '../util/names.js';
+import { emitSafely } from '../util/safe-emit.js';
+import { VERSION } from '../version.js';
+import { dial } from './dial.js';
+import type { ClientEvents, ConnectInfo } from './events.js';
+import { resolveClientOptions, type ChatClientOptions, type ResolvedClientOptions } from './options.js';
+import { RequestTracker } from './requests.js';
+import { parseNothing, parseRoomList, parseSendResult, parseUserList, type MessageDraft } from './results.js';
+
+/** Where a message goes: a room the client is in, or one user. */
+export type SendTarget = { room: string; to?: never } | { to: string; room?: never };
+
+/** The life of a client: `idle` until `connect()`, back to `idle` after a disconnect, `closed` after `close()`. */
+export type ClientState = 'idle' | 'connecting' | 'connected' | 'closed';
+
+interface Handshake {
+  resolve: (info: ConnectInfo) => void;
+  reject: (error: PieChatError) => void;
+}
+
+/**
+ * A PieChat client: connects to a {@link ChatServer}, joins rooms, sends and receives messages,
+ * and reports everything as typed events.
+ *
+ * @example
+ * ```ts
+ * const client = new ChatClient({ host: '127.0.0.1', port: 9009, name: 'alice' });
+ * client.on('message', (message) => console.log(`${message.from}: ${message.text}`));
+ * await client.connect();
+ * await client.send('hello', { room: 'lobby' });
+ * ```
+ */
+export class ChatClient extends EventEmitter<ClientEvents> {
+  readonly #options: ResolvedClientOptions;
+  readonly #requests: RequestTracker;
+  readonly #rooms = new Set<string>();
+  #state: ClientState = 'idle';
+  #connection: Connection | undefined;
+  #heartbeat: HeartbeatMonitor<Connection> | undefined;
+  #handshake: Handshake | undefined;
+  #connecting: Promise<ConnectInfo> | undefined;
+  #info: ConnectInfo | undefined;
+  #byeReason: LeaveReason | undefined;
+  #closing = false;
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
+  #nextCid = 0;
+
+  /** Creates a client; nothing happens until {@link ChatClient.connect}. Throws `TypeError` on bad options. */
+  constructor(options: ChatClientOptions) {
+    super();
+    this.#options = resolveClientOptions(options);
+    this.#requests = new RequestTracker(this.#options.requestTimeoutMs);
+  }
+
+  /** Where the client is in its life. */
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  /** True while the handshake is done and the connection open. */
+  get connected(): boolean {
+    return this.#state === 'connected';
+  }
+
+  /** The name the server admitted (the `name` option until connected). */
+  get name(): string {
+    return this.#info?.name ?? this.#options.name;
+  }
+
+  /** The session id of the current connection, if connected. */
+  get session(): string | undefined {
+    return this.#info?.session;
+  }
+
+  /** The server's limits, once connected. */
+  get limits(): ServerLimits | undefined {
+    return this.#info?.limits;
+  }
+
+  /** Rooms the client is in. */
+  get joined(): string[] {
+    return [...this.#rooms];
+  }
+
+  /**
+   * Connects and completes the handshake. Rejects with `ERR_NAME_TAKEN`, `ERR_INVALID_NAME`,
+   * `ERR_SERVER_FULL`, `ERR_AUTH`, `ERR_NOT_CONNECTED` (refused, unreachable), `ERR_TIMEOUT` or
+   * `ERR_PROTOCOL` (not a PieChat server). Calling it while connecting returns the same promise.
+   */
+  connect(): Promise<ConnectInfo> {
+    if (this.#state === 'closed') return Promise.reject(new PieChatError('ERR_CLOSED', 'The client is closed'));
+    if (this.#state === 'connected') return Promise.resolve(this.#info!);
+    this.#connecting ??= this.#open().finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  /**
+   * Sends `text` to a room the client is in, or privately to one user. Resolves with the message
+   * as the server accepted it (`id`, `seq`, `at`); the client's own messages are not echoed as
+   * `message` events. Rejects with `ERR_NOT_CONNECTED`, `ERR_NOT_IN_ROOM`, `ERR_UNKNOWN_USER`,
+   * `ERR_MESSAGE_TOO_LONG` or `ERR_TIMEOUT`; with a `TypeError` for a bad argument.
+   */
+  send(text: string, target: SendTarget): Promise<ChatMessage> {
+    if (typeof text !== 'string' || text.length === 0) {
+      return Promise.reject(new TypeError(`Expected \`text\` to be a non-empty string, got \`${describe(text)}\``));
+    }
+    try {
+      assertOptions('target', target);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { room, to } = target as { room?: unknown; to?: unknown };
+    if ((room === undefined) === (to === undefined) || (room !== undefined && typeof room !== 'string') || (to !== undefined && typeof to !== 'string')) {
+      return Promise.reject(new TypeError('Expected `target` to be `{ room: string }` or `{ to: string }`'));
+    }
+    const connection = this.#live();
+    if (connection instanceof PieChatError) return Promise.reject(connection);
+    const limit = this.#info!.limits.maxMessageBytes;
+    if (text.length * 3 > limit && Buffer.byteLength(text) > limit) {
+      return Promise.reject(new PieChatError('ERR_MESSAGE_TOO_LONG', `Message is longer than ${limit} bytes`));
+    }
+    if (room !== undefined && !this.#rooms.has(room)) {
+      return Promise.reject(new PieChatError('ERR_NOT_IN_ROOM', `Not in room "${room}"`));
+    }
+    const r = this.#requests.nextId();
+    const cid = (++this.#nextCid).toString(36);
+    const draft: MessageDraft = room === undefined ? { to: to as string, from: this.name, text } : { room, from: this.name, text };
+    connection.send(room === undefined ? { t: 'send', r, cid, text, to } : { t: 'send', r, cid, text, room });
+    return this.#requests.wait(r, parseSendResult, draft);
+  }
+
+  /** Joins a room (created if new). Resolves with its members' names, this client's included. */
+  join(room: string): Promise<string[]> {
+    return this.#roomRequest('join', room).then((users) => {
+      this.#rooms.add(room);
+      return users;
+    });
+  }
+
+  /** Leaves a room. Rejects with `ERR_NOT_IN_ROOM` if the client is not in it. */
+  async leave(room: string): Promise<void> {
+    await this.#roomRequest('leave', room);
+    this.#rooms.delete(room);
+  }
+
+  /** Names of the users in `room`, or of everyone online when no room is given. */
+  users(room?: string): Promise<string[]> {
+    if (room !== undefined) {
+      try {
+        assertRoomName(room);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.#request(room === undefined ? { t: 'users' } : { t: 'users', room }, parseUserList);
+  }
+
+  /** Every room on the server that has members, with the members' names. */
+  rooms(): Promise<RoomInfo[]> {
+    return this.#request({ t: 'rooms' }, parseRoomList);
+  }
+
+  /**
+   * Closes the connection. Requests still waiting reject with `ERR_CLOSED`. The client cannot be
+   * used again. Resolves when the socket is closed.
+   */
+  close(): Promise<void> {
+    if (this.#closed !== undefined) return this.#closed;
+    this.#closing = true;
+    const connection = this.#connection;
+    this.#closed = connection === undefined ? Promise.resolve() : new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#handshake?.reject(new PieChatError('ERR_CLOSED', 'The client was closed'));
+    connection?.close();
+    this.#state = 'closed';
+    return this.#closed;
+  }
+
+  async #open(): Promise<ConnectInfo> {
+    this.#state = 'connecting';
+    this.#byeReason = undefined;
+    const options = this.#options;
+    const hello: Record<string, unknown> = { t: 'hello', name: options.name, agent: `piechat/${VERSION}` };
+    if (options.token !== undefined) hello.token = options.token;
+    if (options.password !== undefined) hello.password = options.password;
+    let dialed;
+    try {
+      dialed = await dial({ host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs, hello });
+    } catch (error) {
+      if (this.#state === 'connecting') this.#state = 'idle';
+      throw error;
+    }
+    if (this.#closing) {
+      dialed.socket.destroy();
+      throw new PieChatError('ERR_CLOSED', 'The client was closed');
+    }
+    return new Promise<ConnectInfo>((resolve, reject) => {
+      this.#handshake = { resolve, reject };
+      const timer = setTimeout(() => {
+        this.#connection?.fail(new PieChatError('ERR_TIMEOUT', 'No welcome from the server in time'), false);
+      }, options.connectTimeoutMs);
+      const handler: ConnectionHandler = {
+        onControl: (message) => this.#onControl(message),
+        onData: (frame) => this.#onData(frame),
+        onDrain: () => {},
+        onClose: (error) => {
+          clearTimeout(timer);
+          this.#onClose(error);
+        },
+      };
+      this.#connection = new Connection(dialed.socket, handler, { maxFrameBytes: options.maxFrameBytes, maxOutputBytes: options.maxOutputBufferBytes }, dialed.rest);
+      this.#handshake.resolve = (info) => {
+        clearTimeout(timer);
+        resolve(info);
+      };
+    });
+  }
+
+  #onControl(object: WireObject): void {
+    const message = parseServerMessage(object);
+    switch (message.t) {
+      case 'msg':
+        emitSafely(this, 'message', message.message);
+        return;
+      case 'ok':
+        this.#requests.resolve(message.r, message);
+        return;
+      case 'err': {
+        const error = new PieChatError(message.code, message.message);
+        if (message.r !== undefined) this.#requests.reject(message.r, error);
+        else this.#connection?.close(error);
+        return;
+      }
+      case 'join':
+        emitSafely(this, 'join', { room: message.room, user: message.user });
+        return;
+      case 'leave':
+        emitSafely(this, 'leave', { room: message.room, user: message.user, reason: message.reason });
+        return;
+      case 'welcome':
+        this.#welcome(message);
+        return;
+      case 'bye':
+        this.#byeReason = message.reason;
+        this.#connection?.close(new PieChatError('ERR_CLOSED', message.message));
+        return;
+    }
+  }
+
+  #welcome(welcome: WelcomeMessage): void {
+    if (this.#handshake === undefined || this.#state !== 'connecting') {
+      throw new PieChatError('ERR_PROTOCOL', 'Unexpected welcome');
+    }
+    const connection = this.#connection!;
+    connection.maxFrameBytes = Math.max(this.#options.maxFrameBytes, welcome.limits.maxFrameBytes);
+    this.#info = { name: welcome.name, session: welcome.session, server: welcome.server, rooms: welcome.rooms, limits: welcome.limits };
+    this.#rooms.clear();
+    for (const room of welcome.rooms) this.#rooms.add(room);
+    this.#state = 'connected';
+    this.#heartbeat = new HeartbeatMonitor<Connection>(welcome.limits.heartbeatIntervalMs, (dead) =>
+      dead.fail(new PieChatError('ERR_TIMEOUT', 'No heartbeat from the server for two intervals'), false),
+    );
+    this.#heartbeat.add(connection);
+    const handshake = this.#handshake;
+    this.#handshake = undefined;
+    handshake.resolve(this.#info);
+    emitSafely(this, 'connect', this.#info);
+  }
+
+  #onData(_frame: DataFrame): void {
+    throw new PieChatError('ERR_PROTOCOL', 'Data frame for a stream that is not open');
+  }
+
+  #onClose(error: PieChatError | undefined): void {
+    this.#heartbeat?.stop();
+    this.#heartbeat = undefined;
+    this.#connection = undefined;
+    const wasConnected = this.#state === 'connected';
+    if (this.#state !== 'closed') this.#state = 'idle';
+    const handshake = this.#handshake;
+    this.#handshake = undefined;
+    if (handshake !== undefined) {
+      handshake.reject(error ?? new PieChatError('ERR_NOT_CONNECTED', 'The server closed the connection during the handshake'));
+    }
+    const failure = this.#closing
+      ? new PieChatError('ERR_CLOSED', 'The client was closed')
+      : (error ?? new PieChatError('ERR_NOT_CONNECTED', 'The server closed the connection'));
+    this.#requests.rejectAll(failure);
+    if (wasConnected) {
+      const reason: LeaveReason = this.#byeReason ?? (this.#closing ? 'left' : reasonFor(error));
+      emitSafely(this, 'disconnect', error === undefined || this.#closing ? { reason } : { reason, error });
+    }
+    this.#resolveClosed?.();
+  }
+
+  #live(): Connection | PieChatError {
+    if (this.#state === 'closed') return new PieChatError('ERR_CLOSED', 'The client is closed');
+    if (this.#state !== 'connected' || this.#connection === undefined) return new PieChatError('ERR_NOT_CONNECTED', 'Not connected');
+    return this.#connection;
+  }
+
+  #request<T>(message: { t: string; [field: string]: unknown }, parse: (ok: WireObject) => T): Promise<T> {
+    const connection = this.#live();
+    if (connection instanceof PieChatError) return Promise.reject(connection);
+    const r = this.#requests.nextId();
+    connection.send({ ...message, r });
+    return this.#requests.wait(r, parse);
+  }
+
+  #roomRequest(t: 'join' | 'leave', room: string): Promise<string[]> {
+    try {
+      assertRoomName(room);
+    } catch (error) {
+      return Promise.reject(toPieChatError(error));
+    }
+    return this.#request({ t, room }, t === 'join' ? parseUserList : () => (parseNothing(), []));
+  }
+}
+
+function reasonFor(error: PieChatError | undefined): LeaveReason {
+  switch (error?.code) {
+    case 'ERR_TIMEOUT':
+      return 'timeout';
+    case undefined:
+    case 'ERR_CLOSED':
+    case 'ERR_NOT_CONNECTED':
+      return 'disconnected';
+    default:
+      return 'error';
+  }
+}

@@ -1,0 +1,43 @@
+import type { PieChatError } from '../errors.js';
+import type { ChatMessage, JoinEvent, LeaveEvent, LeaveReason, ServerLimits } from '../types.js';
+
+/** What a client learns when its handshake completes (payload of `connect`, result of `connect()`). */
+export interface ConnectInfo {
+  /** The name the server admitted the client under. */
+  name: string;
+  /** Session id, for resuming after a reconnect. */
+  session: string;
+  /** The server's name (the `from` of its system messages). */
+  server: string;
+  /** Rooms the client is in on arrival. */
+  rooms: string[];
+  /** The server's limits. */
+  limits: ServerLimits;
+}
+
+/** Payload of the client's `disconnect` event. */
+export interface ClientDisconnectEvent {
+  /** Why the connection ended, as far as the client knows. */
+  reason: LeaveReason;
+  /** The error that ended it, unless the client closed it in order. */
+  error?: PieChatError;
+}
+
+/**
+ * Events of a {@link ChatClient}, as listener signatures. A client's own messages, joins and
+ * leaves are not echoed to it: `send()`, `join()` and `leave()` resolve with them instead.
+ */
+export interface ClientEvents {
+  /** The handshake completed. */
+  connect: (info: ConnectInfo) => void;
+  /** Someone else's message in a room the client is in, a system message, or a private message to the client. */
+  message: (message: ChatMessage) => void;
+  /** Another user joined a room the client is in. */
+  join: (event: JoinEvent) => void;
+  /** Another user left a room the client is in. */
+  leave: (event: LeaveEvent) => void;
+  /** The connection ended. */
+  disconnect: (event: ClientDisconnectEvent) => void;
+  /** An error not tied to a call the app made (a malformed frame from the server, a lost connection). */
+  error: (error: PieChatError) => void;
+}

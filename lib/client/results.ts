@@ -1,0 +1,35 @@
+import { readCount, readObjectArray, readOptionalString, readString, readStringArray, type WireObject } from '../protocol/fields.js';
+import type { ChatMessage, RoomInfo } from '../types.js';
+
+/** Most names or rooms a list reply may hold. */
+const MAX_LIST = 1_000_000;
+
+/** What a `send` knows before the server stamps it. */
+export type MessageDraft = Omit<ChatMessage, 'id' | 'seq' | 'at'>;
+
+/** The acknowledged message: the draft stamped with the server's id, seq and time. */
+export function parseSendResult(ok: WireObject, draft: MessageDraft): ChatMessage {
+  const id = readString(ok, 'id', 128);
+  const seq = readCount(ok, 'seq');
+  const at = readCount(ok, 'at');
+  const { room, to, from, text } = draft;
+  if (room !== undefined) return { id, seq, room, from, text, at };
+  // The server answers with the recipient's name as registered (the caller may have typed it in another case).
+  return { id, seq, to: readOptionalString(ok, 'to', 256) ?? to!, from, text, at };
+}
+
+/** The names in a `join` or `users` reply. */
+export function parseUserList(ok: WireObject): string[] {
+  return readStringArray(ok, 'users', MAX_LIST, 256);
+}
+
+/** The rooms in a `rooms` reply. */
+export function parseRoomList(ok: WireObject): RoomInfo[] {
+  return readObjectArray(ok, 'rooms', MAX_LIST).map((room) => ({
+    name: readString(room, 'name', 256),
+    users: readStringArray(room, 'users', MAX_LIST, 256),
+  }));
+}
+
+/** A reply with nothing to return. */
+export function parseNothing(): void {}

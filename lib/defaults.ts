@@ -1,0 +1,57 @@
+/**
+ * Every default in one place. Options documentation (`@default`) and `docs/` quote these values.
+ */
+
+/** The port PieChat has always listened on. */
+export const DEFAULT_PORT = 9009;
+
+/** Name of the server, used as `from` of its system messages; users may not take it. */
+export const DEFAULT_SERVER_NAME = 'server';
+
+/** Rooms every user is in on arrival. */
+export const DEFAULT_ROOMS: readonly string[] = ['lobby'];
+
+/** Most simultaneous users a server accepts. */
+export const DEFAULT_MAX_CLIENTS = 10_000;
+
+/** Longest message text, in UTF-8 bytes. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024;
+
+/** Largest frame payload either side accepts (1 MiB). File chunks are far smaller. */
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+
+/** Largest frame a connection may send before its handshake completes. */
+export const HANDSHAKE_MAX_FRAME_BYTES = 16 * 1024;
+
+/** Most rooms one user may be in at once. */
+export const DEFAULT_MAX_ROOMS_PER_USER = 32;
+
+/** Longest user name, in characters. */
+export const DEFAULT_MAX_NAME_LENGTH = 32;
+
+/** Interval of heartbeats; a peer silent for two intervals is considered dead. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 15_000;
+
+/** Time a new connection has to complete its handshake (binary hello, or a name in line mode). */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * How long the server waits for a new connection's first bytes before treating it as a
+ * line-mode (telnet, `nc`) client and prompting for a name.
+ */
+export const DEFAULT_LINE_MODE_DELAY_MS = 250;
+
+/** Most bytes a connection may have queued for sending before it is a slow consumer (8 MiB). */
+export const DEFAULT_MAX_OUTPUT_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/** Host a client connects to. */
+export const DEFAULT_HOST = 'localhost';
+
+/** Time a client waits for the TCP connection and the welcome. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Time a client waits for the answer to a request (send, join, ...). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+/** Largest file a server accepts for upload (2 GiB). */
+export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;

@@ -1,0 +1,27 @@
+/**
+ * PieChat: an embeddable, event-driven chat with file transfer over framed TCP.
+ *
+ * @example
+ * ```ts
+ * import { ChatServer, ChatClient } from 'piechat';
+ *
+ * const server = new ChatServer();
+ * const { port } = await server.listen(0);
+ * const alice = new ChatClient({ port, name: 'alice' });
+ * await alice.connect();
+ * await alice.send('hello', { room: 'lobby' });
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { ChatServer } from './server/chat-server.js';
+export type { ChatServerOptions } from './server/options.js';
+export type { ServerEvents, DisconnectEvent, ClientErrorEvent, SlowConsumerEvent } from './server/events.js';
+export { ChatClient, type SendTarget, type ClientState } from './client/chat-client.js';
+export type { ChatClientOptions } from './client/options.js';
+export type { ClientEvents, ConnectInfo, ClientDisconnectEvent } from './client/events.js';
+export { PieChatError, ERROR_CODES, isPieChatError, type ErrorCode, type PieChatErrorOptions } from './errors.js';
+export type { ChatMessage, JoinEvent, LeaveEvent, LeaveReason, ServerLimits, UserInfo, RoomInfo, BoundAddress } from './types.js';
+export { PROTOCOL_VERSION } from './protocol/constants.js';
+export { VERSION } from './version.js';
+export * as DEFAULTS from './defaults.js';

@@ -1,0 +1,127 @@
+import type { ErrorCode } from '../errors.js';
+import type { ChatMessage, LeaveReason, ServerLimits } from '../types.js';
+
+/**
+ * Control messages of protocol v1, as they travel in control frames (UTF-8 JSON objects whose
+ * `t` names the message). Requests carry `r`, a client-chosen number echoed in the `ok` or `err`
+ * answer. `docs/protocol.md` describes each one.
+ */
+
+/** First frame of a binary client: who it is and, when resuming, where it left off. */
+export interface HelloMessage {
+  t: 'hello';
+  name: string;
+  /** Credential for the server's `authenticate` hook. */
+  token?: string;
+  /** Credential for the server's `authenticate` hook. */
+  password?: string;
+  /** Session id from a previous welcome, to take over that session. */
+  session?: string;
+  /** Software name and version, for the server's logs. */
+  agent?: string;
+}
+
+/** Sends a message to a room or, with `to`, to one user. */
+export interface SendRequest {
+  t: 'send';
+  r: number;
+  /** Client-side id; the server drops a retransmit with an id it has already accepted. */
+  cid?: string;
+  text: string;
+  room?: string;
+  to?: string;
+}
+
+/** Joins a room. */
+export interface JoinRequest {
+  t: 'join';
+  r: number;
+  room: string;
+}
+
+/** Leaves a room. */
+export interface LeaveRequest {
+  t: 'leave';
+  r: number;
+  room: string;
+}
+
+/** Lists users, of one room or of the whole server. */
+export interface UsersRequest {
+  t: 'users';
+  r: number;
+  room?: string;
+}
+
+/** Lists rooms that have members. */
+export interface RoomsRequest {
+  t: 'rooms';
+  r: number;
+}
+
+/** Every message a client may send. */
+export type ClientMessage = HelloMessage | SendRequest | JoinRequest | LeaveRequest | UsersRequest | RoomsRequest;
+
+/** Every request (message with an `r`) a client may send. */
+export type ClientRequest = Exclude<ClientMessage, HelloMessage>;
+
+/** The server's answer to a hello: the session is open. */
+export interface WelcomeMessage {
+  t: 'welcome';
+  /** Protocol version in use. */
+  v: number;
+  /** Opaque session id (resumption). */
+  session: string;
+  /** The user's name, possibly chosen by the server. */
+  name: string;
+  /** The server's name, the `from` of its system messages. */
+  server: string;
+  /** Rooms the user is in on arrival. */
+  rooms: string[];
+  limits: ServerLimits;
+}
+
+/** A request succeeded; other fields depend on the request. */
+export interface OkMessage {
+  t: 'ok';
+  r: number;
+  [field: string]: unknown;
+}
+
+/** A request failed (with `r`), or the connection is being closed for the stated reason (without). */
+export interface ErrMessage {
+  t: 'err';
+  r?: number;
+  code: ErrorCode;
+  message: string;
+}
+
+/** A chat message delivered to a member of its room, or to its recipient. */
+export type MsgMessage = { t: 'msg' } & ChatMessage;
+
+/** A user joined a room the receiver is in. */
+export interface JoinMessage {
+  t: 'join';
+  room: string;
+  user: string;
+}
+
+/** A user left a room the receiver is in. */
+export interface LeaveMessage {
+  t: 'leave';
+  room: string;
+  user: string;
+  reason: LeaveReason;
+}
+
+/** The server is closing this connection on purpose (shutdown, kick). */
+export interface ByeMessage {
+  t: 'bye';
+  reason: LeaveReason;
+  message: string;
+  /** Milliseconds the client should wait before reconnecting. */
+  retryAfterMs?: number;
+}
+
+/** Every message a server may send. */
+export type ServerMessage = WelcomeMessage | OkMessage | ErrMessage | MsgMessage | JoinMessage | LeaveMessage | ByeMessage;

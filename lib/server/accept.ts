@@ -1,0 +1,109 @@
+import type { Socket } from 'node:net';
+import { PieChatError } from '../errors.js';
+import { PROTOCOL_VERSION } from '../protocol/constants.js';
+import { encodeControl, encodePreamble } from '../protocol/encoder.js';
+import { classifyOpening } from '../transport/opening.js';
+import type { LeaveReason } from '../types.js';
+import { BinarySession } from './binary-session.js';
+import type { Closable, SessionContext } from './context.js';
+import { LINE_NAME_TIMEOUT_FACTOR, LineSession, NAME_PROMPT } from './line-session.js';
+
+const LINE_ONLY_NOTICE = 'This server speaks only the PieChat binary protocol.\r\n';
+
+/**
+ * Reads a new connection's first bytes and hands it to the right session: the PieChat preamble
+ * makes a {@link BinarySession}; anything else, or silence for `lineModeDelayMs`, a
+ * {@link LineSession}. A binary client whose preamble arrived after the line prompt is still
+ * recognised (it skips the prompt text).
+ */
+export function acceptSocket(context: SessionContext, socket: Socket): void {
+  new Opening(context, socket);
+}
+
+/** The short life of a connection before it is known to be binary or line mode. */
+class Opening implements Closable {
+  readonly #context: SessionContext;
+  readonly #socket: Socket;
+  readonly #address: string;
+  #received: Buffer = Buffer.alloc(0);
+  #prompted = false;
+  #timer: NodeJS.Timeout;
+  readonly #onData = (chunk: Buffer): void => this.#data(chunk);
+  readonly #onClose = (): void => this.#end(undefined);
+
+  constructor(context: SessionContext, socket: Socket) {
+    this.#context = context;
+    this.#socket = socket;
+    this.#address = socket.remoteAddress ?? 'unknown';
+    socket.setNoDelay(true);
+    socket.on('data', this.#onData);
+    socket.on('error', ignoreEarlyError);
+    socket.on('close', this.#onClose);
+    const { lineMode, lineModeDelayMs, handshakeTimeoutMs } = context.options;
+    this.#timer = lineMode ? setTimeout(() => this.#prompt(), lineModeDelayMs) : setTimeout(() => this.#timeout(), handshakeTimeoutMs);
+    context.track(this);
+  }
+
+  closeBy(_reason: LeaveReason, message: string): void {
+    if (this.#prompted) this.#socket.write(`*** ${message}\r\n`);
+    this.#socket.end();
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #prompt(): void {
+    this.#prompted = true;
+    this.#socket.write(NAME_PROMPT);
+    this.#timer = setTimeout(() => this.#timeout(), this.#context.options.handshakeTimeoutMs * LINE_NAME_TIMEOUT_FACTOR);
+  }
+
+  #data(chunk: Buffer): void {
+    this.#received = this.#received.length === 0 ? chunk : Buffer.concat([this.#received, chunk]);
+    const opening = classifyOpening(this.#received);
+    if (opening.kind === 'undecided') return;
+    if (opening.kind === 'binary') {
+      this.#socket.write(encodePreamble(PROTOCOL_VERSION));
+      if (opening.version !== PROTOCOL_VERSION) {
+        const error = new PieChatError('ERR_PROTOCOL', `Unsupported protocol version ${opening.version}; this server speaks ${PROTOCOL_VERSION}`);
+        this.#socket.end(encodeControl({ t: 'err', code: error.code, message: error.message }));
+        this.#end(error);
+        return;
+      }
+      this.#end(undefined, true);
+      new BinarySession(this.#context, this.#socket, this.#address, opening.rest);
+      return;
+    }
+    if (!this.#context.options.lineMode) {
+      this.#socket.end(LINE_ONLY_NOTICE);
+      this.#end(new PieChatError('ERR_PROTOCOL', 'Not a PieChat client'));
+      return;
+    }
+    this.#end(undefined, true);
+    new LineSession(this.#context, this.#socket, this.#address, this.#prompted).receive(this.#received);
+  }
+
+  #timeout(): void {
+    this.#socket.destroy();
+    this.#end(new PieChatError('ERR_TIMEOUT', 'Handshake not completed in time'));
+  }
+
+  /** Detaches from the socket; reports the connection closed unless a session took it over. */
+  #end(error: PieChatError | undefined, handedOver = false): void {
+    clearTimeout(this.#timer);
+    this.#socket.off('data', this.#onData);
+    this.#socket.off('error', ignoreEarlyError);
+    this.#socket.off('close', this.#onClose);
+    if (handedOver) {
+      this.#context.untrack(this);
+      return;
+    }
+    const reason = error === undefined ? 'disconnected' : error.code === 'ERR_TIMEOUT' ? 'timeout' : 'error';
+    this.#context.sessionClosed(this, undefined, this.#address, reason, error);
+  }
+}
+
+function ignoreEarlyError(): void {
+  // A connection that fails before its handshake was never admitted; its close ends it.
+}

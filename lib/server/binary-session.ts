@@ -1,0 +1,151 @@
+import type { Socket } from 'node:net';
+import { HANDSHAKE_MAX_FRAME_BYTES } from '../defaults.js';
+import { PieChatError, toPieChatError } from '../errors.js';
+import type { DataFrame } from '../protocol/decoder.js';
+import type { WireObject } from '../protocol/fields.js';
+import type { ClientRequest } from '../protocol/messages.js';
+import { parseClientRequest, parseHello } from '../protocol/parse-client.js';
+import { PROTOCOL_VERSION } from '../protocol/constants.js';
+import { Connection, type ConnectionHandler } from '../transport/connection.js';
+import type { LeaveReason } from '../types.js';
+import { randomToken } from '../util/ids.js';
+import { CHAT_REQUESTS, type RequestHandler } from './chat-requests.js';
+import { leaveReasonFor, type SessionContext } from './context.js';
+import type { JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
+import type { Member } from './member.js';
+
+/**
+ * A PieChat client on the server: performs the hello/welcome handshake, then answers requests
+ * and forwards what the hub delivers. Refused requests get an `err` reply and the connection
+ * stays; frames that break the protocol close it.
+ */
+export class BinarySession implements ConnectionHandler, Member {
+  readonly mode = 'binary';
+  readonly rooms = new Set<string>();
+  readonly address: string;
+  readonly connection: Connection;
+  readonly #context: SessionContext;
+  #name = '';
+  #admitted = false;
+  #handshakeTimer: NodeJS.Timeout | undefined;
+  /** Why the server is closing this session, when it is the server's decision. */
+  #closeReason: LeaveReason | undefined;
+  connectedAt = 0;
+  inboxSeq = 0;
+  session = '';
+
+  constructor(context: SessionContext, socket: Socket, address: string, initial: Buffer) {
+    this.#context = context;
+    this.address = address;
+    this.connection = new Connection(
+      socket,
+      this,
+      { maxFrameBytes: HANDSHAKE_MAX_FRAME_BYTES, maxOutputBytes: context.options.maxOutputBufferBytes },
+      initial,
+    );
+    this.#handshakeTimer = setTimeout(handshakeTimedOut, context.options.handshakeTimeoutMs, this).unref();
+    context.track(this);
+  }
+
+  /** The user's name (empty until the hello). */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** Closes the session on the server's initiative, telling the client why. */
+  closeBy(reason: LeaveReason, message: string, retryAfterMs?: number): void {
+    this.#closeReason = reason;
+    const bye: Record<string, unknown> = { t: 'bye', reason, message };
+    if (retryAfterMs !== undefined) bye.retryAfterMs = retryAfterMs;
+    this.connection.close(undefined, bye);
+  }
+
+  /** Drops the connection at once. */
+  destroy(): void {
+    this.connection.destroy();
+  }
+
+  onControl(object: WireObject): void {
+    if (!this.#admitted) {
+      this.#hello(object);
+      return;
+    }
+    const request = parseClientRequest(object, this.#context.limits.maxMessageBytes);
+    const handler = CHAT_REQUESTS[request.t] as RequestHandler<ClientRequest>;
+    let result: object;
+    try {
+      result = handler(this.#context.hub, this, request);
+    } catch (error) {
+      const failure = toPieChatError(error);
+      this.connection.send({ t: 'err', r: request.r, code: failure.code, message: failure.message });
+      return;
+    }
+    this.connection.send({ t: 'ok', r: request.r, ...result });
+  }
+
+  onData(_frame: DataFrame): void {
+    throw new PieChatError('ERR_PROTOCOL', 'Data frame for a stream that is not open');
+  }
+
+  onDrain(): void {}
+
+  onClose(error: PieChatError | undefined): void {
+    clearTimeout(this.#handshakeTimer);
+    this.#context.heartbeat.delete(this.connection);
+    const reason = this.#closeReason ?? leaveReasonFor(error);
+    if (this.#admitted) this.#context.hub.remove(this, reason);
+    this.#context.sessionClosed(this, this.#admitted ? this : undefined, this.address, reason, error);
+  }
+
+  deliverMessage(delivery: MessageDelivery): void {
+    this.connection.write(delivery.frame);
+  }
+
+  deliverJoin(delivery: JoinDelivery): void {
+    this.connection.write(delivery.frame);
+  }
+
+  deliverLeave(delivery: LeaveDelivery): void {
+    this.connection.write(delivery.frame);
+  }
+
+  deliverOffline(): void {
+    // Binary clients learn of a departure from the per-room leave events.
+  }
+
+  #hello(object: WireObject): void {
+    const hello = parseHello(object);
+    const hub = this.#context.hub;
+    try {
+      hub.checkAdmission(hello.name);
+    } catch (error) {
+      this.connection.fail(toPieChatError(error));
+      return;
+    }
+    clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = undefined;
+    this.#name = hello.name;
+    this.session = randomToken();
+    this.connectedAt = Date.now();
+    this.connection.maxFrameBytes = this.#context.limits.maxFrameBytes;
+    // The welcome goes out before the joins the admission triggers, so the client knows its
+    // session before it hears of anyone.
+    this.connection.send({
+      t: 'welcome',
+      v: PROTOCOL_VERSION,
+      session: this.session,
+      name: this.#name,
+      server: this.#context.options.name,
+      rooms: this.#context.options.rooms,
+      limits: this.#context.limits,
+    });
+    this.#admitted = true;
+    hub.admit(this);
+    this.#context.heartbeat.add(this.connection);
+    this.#context.sessionOpened(this);
+  }
+}
+
+function handshakeTimedOut(session: BinarySession): void {
+  session.connection.fail(new PieChatError('ERR_TIMEOUT', 'Handshake not completed in time'));
+}

@@ -1,0 +1,30 @@
+import type { ClientRequest } from '../protocol/messages.js';
+import type { Hub } from './hub.js';
+import type { Member } from './member.js';
+
+/** Answers one request; the returned fields go into the `ok` reply. Throws a `PieChatError` to refuse it. */
+export type RequestHandler<R extends ClientRequest> = (hub: Hub, member: Member, request: R) => object;
+
+type HandlerTable = { [T in ClientRequest['t']]: RequestHandler<Extract<ClientRequest, { t: T }>> };
+
+/** The chat requests of protocol v1, by message type. */
+export const CHAT_REQUESTS: HandlerTable = {
+  send(hub, member, request) {
+    const message =
+      request.room === undefined ? hub.whisper(member, request.to!, request.text) : hub.say(member, request.room, request.text);
+    return message.to === undefined ? { id: message.id, seq: message.seq, at: message.at } : { id: message.id, seq: message.seq, at: message.at, to: message.to };
+  },
+  join(hub, member, request) {
+    return { room: request.room, users: hub.join(member, request.room) };
+  },
+  leave(hub, member, request) {
+    hub.leave(member, request.room);
+    return { room: request.room };
+  },
+  users(hub, _member, request) {
+    return { users: hub.userNames(request.room) };
+  },
+  rooms(hub) {
+    return { rooms: hub.rooms() };
+  },
+};

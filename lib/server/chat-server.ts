@@ -1,0 +1,219 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { EventEmitter } from 'eventemitter3';
+import { DEFAULT_MAX_FILE_BYTES } from '../defaults.js';
+import { PieChatError, toPieChatError } from '../errors.js';
+import { type Connection } from '../transport/connection.js';
+import { HeartbeatMonitor } from '../transport/heartbeat.js';
+import type { BoundAddress, ChatMessage, LeaveReason, RoomInfo, ServerLimits, UserInfo } from '../types.js';
+import { assertInteger, assertOptions, assertString, describe } from '../util/assert.js';
+import { assertRoomName } from '../util/names.js';
+import { acceptSocket } from './accept.js';
+import type { Closable, SessionContext } from './context.js';
+import type { ServerEvents } from './events.js';
+import { Hub } from './hub.js';
+import type { Member } from './member.js';
+import { resolveServerOptions, type ChatServerOptions, type ResolvedServerOptions } from './options.js';
+
+/** Time `close()` gives clients to hang up after the goodbye before their sockets are destroyed. */
+const CLOSE_GRACE_MS = 2_000;
+
+type State = 'new' | 'listening' | 'closing' | 'closed';
+
+/**
+ * A PieChat server: accepts PieChat clients and line-mode (telnet, `nc`) users on one port,
+ * keeps rooms, routes messages and reports everything as typed events.
+ *
+ * @example
+ * ```ts
+ * const server = new ChatServer({ port: 9009 });
+ * server.on('message', (message) => console.log(`[${message.room}] ${message.from}: ${message.text}`));
+ * const { port } = await server.listen();
+ * ```
+ */
+export class ChatServer extends EventEmitter<ServerEvents> {
+  readonly #options: ResolvedServerOptions;
+  readonly #hub: Hub;
+  readonly #heartbeat: HeartbeatMonitor<Connection>;
+  readonly #server: Server;
+  readonly #connections = new Set<Closable>();
+  readonly #context: SessionContext;
+  #state: State = 'new';
+  #closed: Promise<void> | undefined;
+
+  /** Creates a server; nothing is bound until {@link ChatServer.listen}. Throws `TypeError` on bad options. */
+  constructor(options: ChatServerOptions = {}) {
+    super();
+    this.#options = resolveServerOptions(options);
+    const limits: ServerLimits = {
+      maxFrameBytes: this.#options.maxFrameBytes,
+      maxMessageBytes: this.#options.maxMessageBytes,
+      maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+      maxRoomsPerUser: this.#options.maxRoomsPerUser,
+      heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
+    };
+    this.#hub = new Hub(
+      {
+        serverName: this.#options.name,
+        defaultRooms: this.#options.rooms,
+        maxClients: this.#options.maxClients,
+        maxMessageBytes: this.#options.maxMessageBytes,
+        maxRoomsPerUser: this.#options.maxRoomsPerUser,
+        maxNameLength: this.#options.maxNameLength,
+      },
+      {
+        onJoin: (event) => this.#emit('join', event),
+        onLeave: (event) => this.#emit('leave', event),
+        onMessage: (message) => this.#emit('message', message),
+      },
+    );
+    this.#heartbeat = new HeartbeatMonitor<Connection>(this.#options.heartbeatIntervalMs, (connection) =>
+      connection.fail(new PieChatError('ERR_TIMEOUT', 'No heartbeat from the client for two intervals'), false),
+    );
+    this.#context = {
+      options: this.#options,
+      hub: this.#hub,
+      heartbeat: this.#heartbeat,
+      limits,
+      track: (connection) => this.#connections.add(connection),
+      untrack: (connection) => this.#connections.delete(connection),
+      sessionOpened: (member) => this.#emit('connect', userInfo(member)),
+      sessionClosed: (connection, member, address, reason, error) => {
+        this.#connections.delete(connection);
+        this.#sessionClosed(member, address, reason, error);
+      },
+    };
+    this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    this.#server.on('error', (error) => this.#emit('error', toPieChatError(error)));
+  }
+
+  /** True between a successful `listen()` and `close()`. */
+  get listening(): boolean {
+    return this.#state === 'listening';
+  }
+
+  /**
+   * Binds the server. Resolves with the bound address; `port` 0 picks a free one.
+   * Rejects with the system error (`EADDRINUSE`, `EACCES`) if the address cannot be bound.
+   *
+   * @param port - defaults to the `port` option (9009).
+   * @param host - defaults to the `host` option (all interfaces).
+   */
+  listen(port: number = this.#options.port, host: string | undefined = this.#options.host): Promise<BoundAddress> {
+    assertInteger('port', port, 0, 65_535);
+    if (host !== undefined) assertString('host', host);
+    if (this.#state !== 'new') {
+      return Promise.reject(new PieChatError('ERR_CLOSED', this.#state === 'listening' ? 'Already listening' : 'Server is closed'));
+    }
+    this.#state = 'listening';
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => {
+        this.#state = 'closed';
+        reject(error);
+      };
+      this.#server.once('error', onError);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', onError);
+        const address = this.address()!;
+        this.#emit('listening', address);
+        resolve(address);
+      });
+    });
+  }
+
+  /** The bound address, or undefined before `listen()` resolved and after `close()`. */
+  address(): BoundAddress | undefined {
+    const address = this.#server.address() as AddressInfo | null;
+    return address === null ? undefined : { address: address.address, family: address.family, port: address.port };
+  }
+
+  /**
+   * Sends a system message (`system: true`, from the server's name) to one room, or to every room
+   * with members when no room is given. Returns the messages as delivered.
+   */
+  broadcast(text: string, options: { room?: string } = {}): ChatMessage[] {
+    assertString('text', text);
+    assertOptions('options', options);
+    if (options.room !== undefined) assertRoomName(options.room);
+    return this.#hub.broadcast(text, options.room);
+  }
+
+  /** Every connected user, with its rooms. */
+  users(): UserInfo[] {
+    return this.#hub.users();
+  }
+
+  /** Every room with members. */
+  rooms(): RoomInfo[] {
+    return this.#hub.rooms();
+  }
+
+  /**
+   * Disconnects a user with reason `kicked`; it is told `message`. Returns false if no such
+   * user is online.
+   */
+  kick(name: string, message = 'You were disconnected by the server'): boolean {
+    assertString('name', name);
+    const member = this.#hub.find(name);
+    if (member === undefined) return false;
+    member.closeBy('kicked', message);
+    return true;
+  }
+
+  /**
+   * Stops accepting, tells every client the server is shutting down, waits for connections to
+   * close (destroying those that linger) and resolves. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#shutdown();
+    return this.#closed;
+  }
+
+  async #shutdown(): Promise<void> {
+    const wasListening = this.#state === 'listening';
+    this.#state = 'closing';
+    const stopped = wasListening ? new Promise<void>((resolve) => this.#server.close(() => resolve())) : Promise.resolve();
+    for (const connection of this.#connections) connection.closeBy('shutdown', 'The server is shutting down', 1_000);
+    const deadline = setTimeout(() => {
+      for (const connection of this.#connections) connection.destroy();
+    }, CLOSE_GRACE_MS);
+    await stopped;
+    clearTimeout(deadline);
+    this.#heartbeat.stop();
+    this.#state = 'closed';
+    this.#emit('close');
+  }
+
+  #accept(socket: Socket): void {
+    if (this.#state !== 'listening') {
+      socket.destroy();
+      return;
+    }
+    acceptSocket(this.#context, socket);
+  }
+
+  #sessionClosed(member: Member | undefined, address: string, reason: LeaveReason, error: PieChatError | undefined): void {
+    if (error !== undefined && reason === 'slow-consumer' && member !== undefined) {
+      this.#emit('slow-consumer', { user: member.name, address });
+    } else if (error !== undefined && error.code !== 'ERR_CLOSED') {
+      const event = member === undefined ? { address, error } : { address, user: member.name, error };
+      this.#emit('client-error', event);
+    }
+    if (member !== undefined) {
+      this.#emit('disconnect', error === undefined ? { user: member.name, reason } : { user: member.name, reason, error });
+    }
+  }
+
+  /** Emits without letting a throwing listener break the server's state. */
+  #emit<E extends keyof ServerEvents>(event: E, ...args: Parameters<ServerEvents[E]>): void {
+    try {
+      (this.emit as (event: E, ...args: Parameters<ServerEvents[E]>) => boolean)(event, ...args);
+    } catch (error) {
+      if (event === 'error') throw error;
+      this.emit('error', new PieChatError('ERR_INTERNAL', `A "${event}" listener threw: ${error instanceof Error ? error.message : describe(error)}`, { cause: error }));
+    }
+  }
+}
+
+function userInfo(member: Member): UserInfo {
+  return { name: member.name, rooms: [...member.rooms], mode: member.mode, address: member.address, connectedAt: member.connectedAt };
+}

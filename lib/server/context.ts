@@ -1,0 +1,56 @@
+import type { PieChatError } from '../errors.js';
+import type { Connection } from '../transport/connection.js';
+import type { HeartbeatMonitor } from '../transport/heartbeat.js';
+import type { LeaveReason, ServerLimits } from '../types.js';
+import type { Hub } from './hub.js';
+import type { Member } from './member.js';
+import type { ResolvedServerOptions } from './options.js';
+
+/** A connection the server tracks from accept to close, so that `close()` can end it. */
+export interface Closable {
+  /** Closes on the server's initiative, telling the peer why. */
+  closeBy(reason: LeaveReason, message: string, retryAfterMs?: number): void;
+  /** Drops the connection at once. */
+  destroy(): void;
+}
+
+/** What sessions need of the server that accepted them, without depending on its class. */
+export interface SessionContext {
+  readonly options: ResolvedServerOptions;
+  readonly hub: Hub;
+  readonly heartbeat: HeartbeatMonitor<Connection>;
+  /** The limits advertised in every welcome. */
+  readonly limits: ServerLimits;
+  /** A connection (opening or session) is live; the server tracks it until `sessionClosed`. */
+  track(connection: Closable): void;
+  /** A connection was handed over to a session, which tracks itself. */
+  untrack(connection: Closable): void;
+  /** A user completed its handshake and was admitted. */
+  sessionOpened(member: Member): void;
+  /**
+   * A connection ended. `member` is undefined when it ended before admission; `error` is why,
+   * unless it was an orderly close.
+   */
+  sessionClosed(
+    connection: Closable,
+    member: Member | undefined,
+    address: string,
+    reason: LeaveReason,
+    error: PieChatError | undefined,
+  ): void;
+}
+
+/** Maps why a connection closed to the reason its user left. */
+export function leaveReasonFor(error: PieChatError | undefined): LeaveReason {
+  switch (error?.code) {
+    case undefined:
+    case 'ERR_CLOSED':
+      return 'disconnected';
+    case 'ERR_TIMEOUT':
+      return 'timeout';
+    case 'ERR_SLOW_CONSUMER':
+      return 'slow-consumer';
+    default:
+      return 'error';
+  }
+}

@@ -1,0 +1,56 @@
+import type { PieChatError } from '../errors.js';
+import type { BoundAddress, ChatMessage, JoinEvent, LeaveEvent, LeaveReason, UserInfo } from '../types.js';
+
+/** Payload of the server's `disconnect` event. */
+export interface DisconnectEvent {
+  /** The user's name. */
+  user: string;
+  /** Why the user left. */
+  reason: LeaveReason;
+  /** The error that ended the connection, unless it closed in order. */
+  error?: PieChatError;
+}
+
+/** Payload of the server's `client-error` event: a connection broke a rule and was closed. */
+export interface ClientErrorEvent {
+  /** Remote address of the connection. */
+  address: string;
+  /** The user's name, when it got that far. */
+  user?: string;
+  /** What it did wrong (`ERR_PROTOCOL`, `ERR_FRAME_TOO_LARGE`, `ERR_TIMEOUT`, ...). */
+  error: PieChatError;
+}
+
+/** Payload of the server's `slow-consumer` event. */
+export interface SlowConsumerEvent {
+  /** The user that stopped reading. */
+  user: string;
+  /** Remote address of its connection. */
+  address: string;
+}
+
+/**
+ * Events of a {@link ChatServer}, as listener signatures: `server.on('join', ({ user, room }) => …)`.
+ */
+export interface ServerEvents {
+  /** The server is bound and accepting connections. */
+  listening: (address: BoundAddress) => void;
+  /** A user completed its handshake and is in its default rooms. */
+  connect: (user: UserInfo) => void;
+  /** A user's connection ended (after its `leave` events). */
+  disconnect: (event: DisconnectEvent) => void;
+  /** A user joined a room (including the default rooms on arrival). */
+  join: (event: JoinEvent) => void;
+  /** A user left a room, or was removed from it by a disconnect. */
+  leave: (event: LeaveEvent) => void;
+  /** A room, private or system message was accepted and delivered. */
+  message: (message: ChatMessage) => void;
+  /** A connection broke the protocol or a deadline and was closed; the server carries on. */
+  'client-error': (event: ClientErrorEvent) => void;
+  /** A user stopped reading and was disconnected to keep the server's memory bounded. */
+  'slow-consumer': (event: SlowConsumerEvent) => void;
+  /** An error the server survived (a listener that threw, a failed accept). */
+  error: (error: PieChatError) => void;
+  /** `close()` finished: every connection is closed. */
+  close: () => void;
+}

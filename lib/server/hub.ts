@@ -1,0 +1,253 @@
+import { PieChatError } from '../errors.js';
+import type { ChatMessage, JoinEvent, LeaveEvent, LeaveReason, RoomInfo, UserInfo } from '../types.js';
+import { createIdFactory } from '../util/ids.js';
+import { assertRoomName, assertUserName, nameKey } from '../util/names.js';
+import { JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
+import type { Member } from './member.js';
+
+/** What the hub reports to the server that owns it. */
+export interface HubObserver {
+  onJoin(event: JoinEvent): void;
+  onLeave(event: LeaveEvent): void;
+  onMessage(message: ChatMessage): void;
+}
+
+/** The limits the hub enforces. */
+export interface HubLimits {
+  serverName: string;
+  defaultRooms: readonly string[];
+  maxClients: number;
+  maxMessageBytes: number;
+  maxRoomsPerUser: number;
+  maxNameLength: number;
+}
+
+/** A room: its members and the sequence of its last message. */
+interface Room {
+  readonly name: string;
+  readonly members: Set<Member>;
+  seq: number;
+}
+
+/**
+ * The chat itself, independent of sockets: who is online, who is in which room, and the routing
+ * of messages, joins and leaves. Every rule (unique names, membership, limits) is enforced here,
+ * so binary and line-mode users obey the same ones.
+ */
+export class Hub {
+  readonly #limits: HubLimits;
+  readonly #observer: HubObserver;
+  readonly #users = new Map<string, Member>();
+  readonly #rooms = new Map<string, Room>();
+  readonly #nextId = createIdFactory();
+  #lineMembers = 0;
+
+  constructor(limits: HubLimits, observer: HubObserver) {
+    this.#limits = limits;
+    this.#observer = observer;
+  }
+
+  /** Number of admitted users. */
+  get size(): number {
+    return this.#users.size;
+  }
+
+  /** Finds a user by name, case-insensitively. */
+  find(name: string): Member | undefined {
+    return this.#users.get(nameKey(name));
+  }
+
+  /**
+   * Checks that `name` could be admitted now: valid, not the server's, not taken, and the
+   * server not full. Throws `ERR_INVALID_NAME`, `ERR_NAME_TAKEN` or `ERR_SERVER_FULL`.
+   */
+  checkAdmission(name: string): void {
+    assertUserName(name, this.#limits.maxNameLength);
+    const key = nameKey(name);
+    if (key === nameKey(this.#limits.serverName) || this.#users.has(key)) {
+      throw new PieChatError('ERR_NAME_TAKEN', `The name "${name}" is taken`);
+    }
+    if (this.#users.size >= this.#limits.maxClients) {
+      throw new PieChatError('ERR_SERVER_FULL', `The server is full (${this.#limits.maxClients} users)`);
+    }
+  }
+
+  /** Admits a member (after {@link checkAdmission}) and puts it in the default rooms. */
+  admit(member: Member): void {
+    this.checkAdmission(member.name);
+    this.#users.set(nameKey(member.name), member);
+    if (member.mode === 'line') this.#lineMembers++;
+    for (const room of this.#limits.defaultRooms) this.join(member, room);
+  }
+
+  /** Removes a member from every room (telling the others why) and from the server. */
+  remove(member: Member, reason: LeaveReason): void {
+    const key = nameKey(member.name);
+    if (this.#users.get(key) !== member) return;
+    const rooms = [...member.rooms];
+    for (const room of rooms) this.#leave(member, room, reason);
+    this.#users.delete(key);
+    if (member.mode === 'line') this.#lineMembers--;
+    if (this.#lineMembers > 0) this.#announceOffline(member, rooms, reason);
+  }
+
+  /** Adds `member` to `roomName`, creating it; returns the members' names. Joining twice is harmless. */
+  join(member: Member, roomName: string): string[] {
+    assertRoomName(roomName);
+    let room = this.#rooms.get(roomName);
+    if (room?.members.has(member)) return names(room.members);
+    if (member.rooms.size >= this.#limits.maxRoomsPerUser) {
+      throw new PieChatError('ERR_TOO_MANY_ROOMS', `Already in ${this.#limits.maxRoomsPerUser} rooms, the most allowed`);
+    }
+    if (room === undefined) {
+      room = { name: roomName, members: new Set(), seq: 0 };
+      this.#rooms.set(roomName, room);
+    }
+    const event: JoinEvent = { room: roomName, user: member.name };
+    if (room.members.size > 0) {
+      const delivery = new JoinDelivery(event);
+      for (const other of room.members) other.deliverJoin(delivery);
+    }
+    room.members.add(member);
+    member.rooms.add(roomName);
+    this.#observer.onJoin(event);
+    return names(room.members);
+  }
+
+  /** Removes `member` from `roomName`. Throws `ERR_NOT_IN_ROOM` if it is not there. */
+  leave(member: Member, roomName: string): void {
+    if (!member.rooms.has(roomName)) throw notInRoom(roomName);
+    this.#leave(member, roomName, 'left');
+  }
+
+  /** Sends `text` from `member` to a room it is in; returns the stamped message. */
+  say(member: Member, roomName: string, text: string): ChatMessage {
+    const room = this.#rooms.get(roomName);
+    if (room === undefined || !room.members.has(member)) throw notInRoom(roomName);
+    this.#checkText(text);
+    const message: ChatMessage = { id: this.#nextId(), seq: ++room.seq, room: roomName, from: member.name, text, at: Date.now() };
+    const delivery = new MessageDelivery(message);
+    for (const other of room.members) if (other !== member) other.deliverMessage(delivery);
+    this.#observer.onMessage(message);
+    return message;
+  }
+
+  /** Sends `text` from `member` privately to the user named `to`; returns the stamped message. */
+  whisper(member: Member, to: string, text: string): ChatMessage {
+    const recipient = this.find(to);
+    if (recipient === undefined) throw new PieChatError('ERR_UNKNOWN_USER', `No user named "${to}" is online`);
+    this.#checkText(text);
+    const message: ChatMessage = {
+      id: this.#nextId(),
+      seq: ++recipient.inboxSeq,
+      to: recipient.name,
+      from: member.name,
+      text,
+      at: Date.now(),
+    };
+    recipient.deliverMessage(new MessageDelivery(message));
+    this.#observer.onMessage(message);
+    return message;
+  }
+
+  /**
+   * Sends a system message from the server to one room, or to every room with members when
+   * `roomName` is undefined. Returns the messages sent.
+   */
+  broadcast(text: string, roomName?: string): ChatMessage[] {
+    this.#checkText(text);
+    const rooms = roomName === undefined ? [...this.#rooms.values()] : [this.#rooms.get(roomName)];
+    const sent: ChatMessage[] = [];
+    for (const room of rooms) {
+      if (room === undefined || room.members.size === 0) continue;
+      const message: ChatMessage = {
+        id: this.#nextId(),
+        seq: ++room.seq,
+        room: room.name,
+        from: this.#limits.serverName,
+        text,
+        at: Date.now(),
+        system: true,
+      };
+      const delivery = new MessageDelivery(message);
+      for (const member of room.members) member.deliverMessage(delivery);
+      this.#observer.onMessage(message);
+      sent.push(message);
+    }
+    return sent;
+  }
+
+  /** Names of the members of `roomName`, or of every user when undefined. */
+  userNames(roomName?: string): string[] {
+    if (roomName === undefined) return [...this.#users.values()].map((member) => member.name);
+    const room = this.#rooms.get(roomName);
+    return room === undefined ? [] : names(room.members);
+  }
+
+  /** Every user with the rooms it is in. */
+  users(): UserInfo[] {
+    return [...this.#users.values()].map((member) => ({
+      name: member.name,
+      rooms: [...member.rooms],
+      mode: member.mode,
+      address: member.address,
+      connectedAt: member.connectedAt,
+    }));
+  }
+
+  /** Every room that has members. */
+  rooms(): RoomInfo[] {
+    const rooms: RoomInfo[] = [];
+    for (const room of this.#rooms.values()) {
+      if (room.members.size > 0) rooms.push({ name: room.name, users: names(room.members) });
+    }
+    return rooms;
+  }
+
+  #leave(member: Member, roomName: string, reason: LeaveReason): void {
+    const room = this.#rooms.get(roomName);
+    member.rooms.delete(roomName);
+    if (room === undefined) return;
+    room.members.delete(member);
+    const event: LeaveEvent = { room: roomName, user: member.name, reason };
+    if (room.members.size > 0) {
+      const delivery = new LeaveDelivery(event);
+      for (const other of room.members) other.deliverLeave(delivery);
+    } else if (!this.#limits.defaultRooms.includes(roomName)) {
+      this.#rooms.delete(roomName);
+    }
+    this.#observer.onLeave(event);
+  }
+
+  /** Tells each line-mode user who shared a room with `member` that it went offline, once. */
+  #announceOffline(member: Member, rooms: readonly string[], reason: LeaveReason): void {
+    const told = new Set<Member>();
+    for (const roomName of rooms) {
+      const room = this.#rooms.get(roomName);
+      if (room === undefined) continue;
+      for (const other of room.members) {
+        if (other.mode !== 'line' || told.has(other)) continue;
+        told.add(other);
+        other.deliverOffline(member.name, reason);
+      }
+    }
+  }
+
+  #checkText(text: string): void {
+    if (text.length === 0) throw new PieChatError('ERR_INVALID_MESSAGE', 'A message needs some text');
+    // Only long texts can exceed the byte limit: a character is at most 3 UTF-8 bytes per UTF-16 unit.
+    if (text.length * 3 > this.#limits.maxMessageBytes && Buffer.byteLength(text) > this.#limits.maxMessageBytes) {
+      throw new PieChatError('ERR_MESSAGE_TOO_LONG', `Message is longer than ${this.#limits.maxMessageBytes} bytes`);
+    }
+  }
+}
+
+function names(members: Iterable<Member>): string[] {
+  const list: string[] = [];
+  for (const member of members) list.push(member.name);
+  return list;
+}
+
+function notInRoom(room: string): PieChatError {
+  return new PieChatError('ERR_NOT_IN_ROOM', `Not in room "${room}"`);
+}

@@ -1,0 +1,100 @@
+import { toPieChatError } from '../errors.js';
+import type { Hub } from './hub.js';
+import { formatError, HELP_TEXT, printable } from './line-format.js';
+import type { Member } from './member.js';
+
+/** What a command needs of the line-mode user that typed it. */
+export interface LineUser extends Member {
+  /** The room plain text goes to; undefined when the user is in none. */
+  currentRoom: string | undefined;
+  /** Writes one line to the user. */
+  print(line: string): void;
+  /** Ends the session. */
+  quit(): void;
+}
+
+type Command = (hub: Hub, user: LineUser, argument: string) => void;
+
+function firstWord(text: string): [string, string] {
+  const trimmed = text.trim();
+  const space = trimmed.search(/\s/);
+  return space === -1 ? [trimmed, ''] : [trimmed.slice(0, space), trimmed.slice(space + 1).trim()];
+}
+
+const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
+  ['help', (_hub, user) => user.print(HELP_TEXT)],
+  [
+    'join',
+    (hub, user, room) => {
+      if (room === '') return user.print(formatError('Usage: /join <room>'));
+      const already = user.rooms.has(room);
+      const members = hub.join(user, room);
+      user.currentRoom = room;
+      const others = members.filter((name) => name !== user.name);
+      const company = others.length === 0 ? 'nobody else yet' : others.join(', ');
+      user.print(already ? `Now talking in ${room}` : `You joined ${room} (with ${company}); now talking there`);
+    },
+  ],
+  [
+    'leave',
+    (hub, user, argument) => {
+      const room = argument === '' ? user.currentRoom : argument;
+      if (room === undefined) return user.print(formatError('You are in no room'));
+      hub.leave(user, room);
+      if (user.currentRoom === room) user.currentRoom = [...user.rooms].at(-1);
+      user.print(`You left ${room}${user.currentRoom === undefined ? '' : `; now talking in ${user.currentRoom}`}`);
+    },
+  ],
+  [
+    'msg',
+    (hub, user, argument) => {
+      const [to, text] = firstWord(argument);
+      if (to === '' || text === '') return user.print(formatError('Usage: /msg <user> <text>'));
+      const message = hub.whisper(user, to, text);
+      user.print(`[you -> ${message.to}] ${printable(text)}`);
+    },
+  ],
+  [
+    'users',
+    (hub, user, argument) => {
+      const room = argument === '' ? user.currentRoom : argument;
+      if (room === '*' || room === undefined) {
+        const names = hub.userNames();
+        return user.print(`Online (${names.length}): ${names.join(', ')}`);
+      }
+      const names = hub.userNames(room);
+      user.print(names.length === 0 ? `Nobody is in ${room}` : `In ${room} (${names.length}): ${names.join(', ')}`);
+    },
+  ],
+  [
+    'rooms',
+    (hub, user) => {
+      const rooms = hub.rooms();
+      if (rooms.length === 0) return user.print('No rooms');
+      for (const room of rooms) user.print(`${room.name} (${room.users.length}): ${room.users.join(', ')}`);
+    },
+  ],
+  ['nick', (_hub, user) => user.print(formatError(`You are ${user.name}; names are fixed for a connection (reconnect to change it)`))],
+  ['quit', (_hub, user) => user.quit()],
+]);
+
+/**
+ * Runs one line typed by an admitted line-mode user: a `/command`, or text for the current
+ * room. Refusals are printed to the user, never thrown.
+ */
+export function runLine(hub: Hub, user: LineUser, line: string): void {
+  if (line.trim() === '') return;
+  try {
+    if (!line.startsWith('/')) {
+      if (user.currentRoom === undefined) return user.print(formatError('You are in no room: /join <room> first'));
+      hub.say(user, user.currentRoom, line);
+      return;
+    }
+    const [name, argument] = firstWord(line.slice(1));
+    const command = COMMANDS.get(name.toLowerCase());
+    if (command === undefined) return user.print(formatError(`Unknown command /${printable(name)}; /help lists them`));
+    command(hub, user, argument);
+  } catch (error) {
+    user.print(formatError(toPieChatError(error).message));
+  }
+}

@@ -1,0 +1,185 @@
+import type { Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
+import { PieChatError, toPieChatError } from '../errors.js';
+import type { LeaveReason } from '../types.js';
+import { leaveReasonFor, type SessionContext } from './context.js';
+import type { JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
+import { runLine, type LineUser } from './line-commands.js';
+import { formatError, formatJoin, formatLeave, formatMessage, formatOffline } from './line-format.js';
+
+const TELNET_IAC = 0xff;
+
+/** Removes telnet negotiation (IAC sequences) from what a telnet client sends. */
+export function stripTelnet(bytes: Buffer): Buffer {
+  if (!bytes.includes(TELNET_IAC)) return bytes;
+  const kept: number[] = [];
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index]!;
+    if (byte !== TELNET_IAC) {
+      kept.push(byte);
+      continue;
+    }
+    const command = bytes[index + 1];
+    if (command === TELNET_IAC) {
+      index++;
+    } else if (command !== undefined && command >= 0xfb) {
+      index += 2; // WILL, WONT, DO, DONT + option
+    } else if (command === 0xfa) {
+      const end = bytes.indexOf(0xf0, index);
+      index = end === -1 ? bytes.length : end;
+    } else {
+      index++;
+    }
+  }
+  return Buffer.from(kept);
+}
+
+/** A line-mode user has this many handshake timeouts to type a name (people are slower than programs). */
+export const LINE_NAME_TIMEOUT_FACTOR = 6;
+
+/** The prompt a line-mode user sees first. */
+export const NAME_PROMPT = 'Welcome to PieChat! What is your name?\r\n';
+
+/**
+ * A telnet or `nc` user: a plain-text chat on the binary protocol's port. The first line is the
+ * user's name; after that, lines are messages for the current room or `/commands`.
+ */
+export class LineSession implements LineUser {
+  readonly mode = 'line';
+  readonly rooms = new Set<string>();
+  readonly address: string;
+  readonly #socket: Socket;
+  readonly #context: SessionContext;
+  readonly #decoder = new StringDecoder('utf8');
+  readonly #maxLineLength: number;
+  #pending = '';
+  #discarding = false;
+  #name = '';
+  #admitted = false;
+  #closeReason: LeaveReason | undefined;
+  #error: PieChatError | undefined;
+  #nameTimer: NodeJS.Timeout | undefined;
+  currentRoom: string | undefined;
+  connectedAt = 0;
+  inboxSeq = 0;
+
+  constructor(context: SessionContext, socket: Socket, address: string, prompted: boolean) {
+    this.#context = context;
+    this.#socket = socket;
+    this.address = address;
+    this.#maxLineLength = context.options.maxMessageBytes + 256;
+    socket.setKeepAlive(true, 60_000);
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('error', (error: Error) => {
+      this.#error ??= new PieChatError('ERR_CLOSED', `Connection lost: ${error.message}`, { cause: error });
+    });
+    socket.on('close', () => this.#closed());
+    this.#nameTimer = setTimeout(() => this.#nameTimedOut(), context.options.handshakeTimeoutMs * LINE_NAME_TIMEOUT_FACTOR).unref();
+    if (!prompted) socket.write(NAME_PROMPT);
+    context.track(this);
+  }
+
+  /** The user's name (empty until chosen). */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** Feeds bytes received from the user. */
+  receive(chunk: Buffer): void {
+    let text = this.#pending + this.#decoder.write(stripTelnet(chunk));
+    let newline = text.indexOf('\n');
+    while (newline !== -1 && !this.#socket.destroyed) {
+      const line = text.slice(0, newline).replace(/\r$/, '');
+      text = text.slice(newline + 1);
+      if (this.#discarding) this.#discarding = false;
+      else this.#line(line);
+      newline = text.indexOf('\n');
+    }
+    if (text.length > this.#maxLineLength) {
+      this.print(formatError(`Line longer than ${this.#maxLineLength} characters; it was dropped`));
+      this.#discarding = true;
+      text = '';
+    }
+    this.#pending = text;
+  }
+
+  print(line: string): void {
+    if (this.#socket.destroyed || !this.#socket.writable) return;
+    this.#socket.write(`${line}\r\n`);
+    if (this.#socket.writableLength > this.#context.options.maxOutputBufferBytes) {
+      this.#error = new PieChatError('ERR_SLOW_CONSUMER', 'Output buffer overflowed');
+      this.#socket.destroy();
+    }
+  }
+
+  quit(): void {
+    this.print('Bye!');
+    this.#socket.end();
+  }
+
+  /** Closes the session on the server's initiative. */
+  closeBy(reason: LeaveReason, message: string): void {
+    this.#closeReason = reason;
+    this.print(`*** ${message}`);
+    this.#socket.end();
+    setTimeout(() => this.#socket.destroy(), 2_000).unref();
+  }
+
+  /** Drops the connection at once. */
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  deliverMessage(delivery: MessageDelivery): void {
+    this.print(formatMessage(delivery.message));
+  }
+
+  deliverJoin(delivery: JoinDelivery): void {
+    this.print(formatJoin(delivery.event.user, delivery.event.room));
+  }
+
+  deliverLeave(delivery: LeaveDelivery): void {
+    if (delivery.event.reason === 'left') this.print(formatLeave(delivery.event.user, delivery.event.room));
+  }
+
+  deliverOffline(user: string, reason: LeaveReason): void {
+    if (reason !== 'left') this.print(formatOffline(user, reason));
+  }
+
+  #line(line: string): void {
+    if (this.#admitted) {
+      runLine(this.#context.hub, this, line);
+      return;
+    }
+    const name = line.trim().replace(/^\/nick\s+/i, '');
+    if (name === '') return;
+    try {
+      this.#context.hub.checkAdmission(name);
+    } catch (error) {
+      this.print(formatError(`${toPieChatError(error).message}. What is your name?`));
+      return;
+    }
+    clearTimeout(this.#nameTimer);
+    this.#name = name;
+    this.connectedAt = Date.now();
+    this.#admitted = true;
+    this.#context.hub.admit(this);
+    this.currentRoom = [...this.rooms].at(-1);
+    const where = this.currentRoom === undefined ? 'in no room yet' : `talking in ${this.currentRoom}`;
+    this.print(`Hello ${name}! You are ${where}. Type /help for commands.`);
+    this.#context.sessionOpened(this);
+  }
+
+  #nameTimedOut(): void {
+    this.#error = new PieChatError('ERR_TIMEOUT', 'No name given in time');
+    this.print('*** No name given in time, bye.');
+    this.#socket.end();
+  }
+
+  #closed(): void {
+    clearTimeout(this.#nameTimer);
+    const reason = this.#closeReason ?? leaveReasonFor(this.#error);
+    if (this.#admitted) this.#context.hub.remove(this, reason);
+    this.#context.sessionClosed(this, this.#admitted ? this : undefined, this.address, reason, this.#error);
+  }
+}

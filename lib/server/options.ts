@@ -1,0 +1,140 @@
+import * as defaults from '../defaults.js';
+import { assertRoomName, assertUserName } from '../util/names.js';
+import { assertBoolean, assertInteger, assertOptions, assertString, describe, withDefaults } from '../util/assert.js';
+
+/** Options of a {@link ChatServer}. Every one is optional. */
+export interface ChatServerOptions {
+  /**
+   * Port `listen()` binds when called without one; 0 picks a free port.
+   * @default 9009
+   */
+  port?: number;
+  /**
+   * Address `listen()` binds when called without one.
+   * @default all interfaces (`::` or `0.0.0.0`)
+   */
+  host?: string;
+  /**
+   * The server's name: the `from` of its system messages. Users may not take it.
+   * @default 'server'
+   */
+  name?: string;
+  /**
+   * Rooms every user is in on arrival.
+   * @default ['lobby']
+   */
+  rooms?: string[];
+  /**
+   * Most simultaneous users; one more is refused with `ERR_SERVER_FULL`.
+   * @default 10000
+   */
+  maxClients?: number;
+  /**
+   * Longest message text in UTF-8 bytes; longer ones are refused with `ERR_MESSAGE_TOO_LONG`.
+   * @default 8192
+   */
+  maxMessageBytes?: number;
+  /**
+   * Largest frame payload accepted from a client once connected; larger ones close the
+   * connection with `ERR_FRAME_TOO_LARGE`.
+   * @default 1048576
+   */
+  maxFrameBytes?: number;
+  /**
+   * Most rooms one user may be in; one more is refused with `ERR_TOO_MANY_ROOMS`.
+   * @default 32
+   */
+  maxRoomsPerUser?: number;
+  /**
+   * Longest user name in characters.
+   * @default 32
+   */
+  maxNameLength?: number;
+  /**
+   * Heartbeat interval in ms: a client silent for one interval is pinged, one silent for two
+   * is disconnected with reason `timeout`. 0 disables heartbeats.
+   * @default 15000
+   */
+  heartbeatIntervalMs?: number;
+  /**
+   * Time a new connection has to finish its handshake (a binary hello, or a name in line mode).
+   * @default 10000
+   */
+  handshakeTimeoutMs?: number;
+  /**
+   * Accept telnet/`nc` users on the same port with a plain-text chat.
+   * @default true
+   */
+  lineMode?: boolean;
+  /**
+   * How long to wait for a new connection's first bytes before prompting it as a line-mode user.
+   * @default 250
+   */
+  lineModeDelayMs?: number;
+  /**
+   * Most bytes that may wait to be sent to one client. A client that stops reading and passes
+   * it is disconnected with reason `slow-consumer` (and a `slow-consumer` event).
+   * @default 8388608
+   */
+  maxOutputBufferBytes?: number;
+}
+
+/** {@link ChatServerOptions} with every default applied. */
+export type ResolvedServerOptions = Required<Omit<ChatServerOptions, 'host'>> & { host: string | undefined };
+
+/** The defaults of {@link ChatServerOptions}. */
+export function defaultServerOptions(): ResolvedServerOptions {
+  return {
+    port: defaults.DEFAULT_PORT,
+    host: undefined,
+    name: defaults.DEFAULT_SERVER_NAME,
+    rooms: [...defaults.DEFAULT_ROOMS],
+    maxClients: defaults.DEFAULT_MAX_CLIENTS,
+    maxMessageBytes: defaults.DEFAULT_MAX_MESSAGE_BYTES,
+    maxFrameBytes: defaults.DEFAULT_MAX_FRAME_BYTES,
+    maxRoomsPerUser: defaults.DEFAULT_MAX_ROOMS_PER_USER,
+    maxNameLength: defaults.DEFAULT_MAX_NAME_LENGTH,
+    heartbeatIntervalMs: defaults.DEFAULT_HEARTBEAT_INTERVAL_MS,
+    handshakeTimeoutMs: defaults.DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    lineMode: true,
+    lineModeDelayMs: defaults.DEFAULT_LINE_MODE_DELAY_MS,
+    maxOutputBufferBytes: defaults.DEFAULT_MAX_OUTPUT_BUFFER_BYTES,
+  };
+}
+
+/** Applies defaults and checks every option, throwing a `TypeError` that names the bad one. */
+export function resolveServerOptions(options: ChatServerOptions = {}): ResolvedServerOptions {
+  assertOptions('options', options);
+  const resolved = withDefaults(defaultServerOptions(), options);
+  assertInteger('port', resolved.port, 0, 65_535);
+  if (resolved.host !== undefined) assertString('host', resolved.host);
+  assertString('name', resolved.name);
+  if (!Array.isArray(resolved.rooms)) throw new TypeError(`Expected \`rooms\` to be an array, got \`${describe(resolved.rooms)}\``);
+  for (const room of resolved.rooms) {
+    try {
+      assertRoomName(room);
+    } catch (error) {
+      throw new TypeError(`Invalid room in \`rooms\`: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  assertInteger('maxClients', resolved.maxClients, 1);
+  assertInteger('maxMessageBytes', resolved.maxMessageBytes, 1);
+  assertInteger('maxFrameBytes', resolved.maxFrameBytes, 64 * 1024 + 64, 64 * 1024 * 1024);
+  if (resolved.maxMessageBytes + 1024 > resolved.maxFrameBytes) {
+    throw new TypeError('Expected `maxMessageBytes` to leave 1024 bytes of room under `maxFrameBytes`');
+  }
+  assertInteger('maxRoomsPerUser', resolved.maxRoomsPerUser, 1);
+  assertInteger('maxNameLength', resolved.maxNameLength, 1, 256);
+  try {
+    assertUserName(resolved.name, 256);
+  } catch (error) {
+    throw new TypeError(`Invalid \`name\`: ${(error as Error).message}`, { cause: error });
+  }
+  assertInteger('heartbeatIntervalMs', resolved.heartbeatIntervalMs, 0);
+  assertInteger('handshakeTimeoutMs', resolved.handshakeTimeoutMs, 1);
+  assertBoolean('lineMode', resolved.lineMode);
+  assertInteger('lineModeDelayMs', resolved.lineModeDelayMs, 0);
+  assertInteger('maxOutputBufferBytes', resolved.maxOutputBufferBytes, 64 * 1024);
+  resolved.rooms = [...new Set(resolved.rooms)];
+  return resolved;
+}

@@ -1,0 +1,113 @@
+import { connect, type Socket } from 'node:net';
+import { PROTOCOL_VERSION, type FrameTypeValue } from '../../lib/protocol/constants.js';
+import { FrameDecoder } from '../../lib/protocol/decoder.js';
+import { encodeControl, encodePreamble } from '../../lib/protocol/encoder.js';
+
+/** A frame as a raw client saw it. */
+export interface RawFrame {
+  type: FrameTypeValue;
+  payload: Buffer;
+  /** The parsed JSON of a control frame. */
+  json?: Record<string, unknown>;
+}
+
+/**
+ * A hand-driven protocol client for tests that must send what a ChatClient never would.
+ * Everything received after the server's preamble is decoded into `frames`.
+ */
+export class RawClient {
+  readonly socket: Socket;
+  readonly frames: RawFrame[] = [];
+  readonly closed: Promise<void>;
+  #preamble: Buffer | undefined;
+  #waiters: Array<() => boolean> = [];
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    const decoder = new FrameDecoder(
+      {
+        onFrame: (type, payload) => {
+          const frame: RawFrame = { type, payload: Buffer.from(payload) };
+          if (type === 1) frame.json = JSON.parse(payload.toString()) as Record<string, unknown>;
+          this.frames.push(frame);
+          this.#notify();
+        },
+      },
+      64 * 1024 * 1024,
+    );
+    socket.on('data', (chunk: Buffer) => {
+      if (this.#preamble === undefined || this.#preamble.length < 5) {
+        this.#preamble = Buffer.concat([this.#preamble ?? Buffer.alloc(0), chunk]);
+        if (this.#preamble.length < 5) return;
+        chunk = this.#preamble.subarray(5);
+      }
+      try {
+        decoder.push(chunk);
+      } catch {
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('end', () => this.#notify());
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.#notify();
+        resolve();
+      }),
+    );
+  }
+
+  /** Connects and sends the preamble, and a hello as `name` unless `name` is undefined. */
+  static async open(port: number, name?: string): Promise<RawClient> {
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const client = new RawClient(socket);
+    socket.write(encodePreamble(PROTOCOL_VERSION));
+    if (name !== undefined) {
+      client.send({ t: 'hello', name });
+      await client.waitFor((frame) => frame.json?.t === 'welcome');
+    }
+    return client;
+  }
+
+  /** Sends a control message. */
+  send(message: object): void {
+    this.socket.write(encodeControl(message));
+  }
+
+  /** Sends raw bytes. */
+  write(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** Resolves with the first frame (already received or to come) that `accept`s. */
+  waitFor(accept: (frame: RawFrame) => boolean, timeoutMs = 5_000): Promise<RawFrame> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const found = this.frames.find(accept);
+        if (found !== undefined) resolve(found);
+        else if (this.socket.destroyed || this.socket.readableEnded) reject(new Error('Connection closed while waiting for a frame'));
+        else return false;
+        clearTimeout(timer);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((waiter) => waiter !== check);
+        reject(new Error('Timed out waiting for a frame'));
+      }, timeoutMs);
+      if (!check()) this.#waiters.push(check);
+    });
+  }
+
+  /** Closes the socket. */
+  close(): void {
+    this.socket.destroy();
+  }
+
+  #notify(): void {
+    this.#waiters = this.#waiters.filter((waiter) => !waiter());
+  }
+}
