@@ -77,7 +77,7 @@ export class PieChatError<C extends ErrorCode = ErrorCode> extends Error {
   }
 
   /** Recognises errors made by any copy of PieChat (ESM, CJS or another version). */
-  static override [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): value is PieChatError {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 }

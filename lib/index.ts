@@ -17,7 +17,7 @@
 export { ChatServer } from './server/chat-server.js';
 export type { ChatServerOptions } from './server/options.js';
 export type { ServerEvents, DisconnectEvent, ClientErrorEvent, SlowConsumerEvent } from './server/events.js';
-export { ChatClient, type SendTarget, type ClientState } from './client/chat-client.js';
+export { ChatClient, type SendTarget, type RoomTarget, type UserTarget, type ClientState } from './client/chat-client.js';
 export type { ChatClientOptions } from './client/options.js';
 export type { ClientEvents, ConnectInfo, ClientDisconnectEvent } from './client/events.js';
 export { PieChatError, ERROR_CODES, isPieChatError, type ErrorCode, type PieChatErrorOptions } from './errors.js';

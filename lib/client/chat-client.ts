@@ -18,7 +18,23 @@ import { RequestTracker } from './requests.js';
 import { parseNothing, parseRoomList, parseSendResult, parseUserList, type MessageDraft } from './results.js';
 
 /** Where a message goes: a room the client is in, or one user. */
-export type SendTarget = { room: string; to?: never } | { to: string; room?: never };
+export type SendTarget = RoomTarget | UserTarget;
+
+/** A message for everyone in a room. */
+export interface RoomTarget {
+  /** A room the client is in. */
+  room: string;
+  /** Not allowed with `room`. */
+  to?: never;
+}
+
+/** A private message for one user. */
+export interface UserTarget {
+  /** The recipient's name (case-insensitive). */
+  to: string;
+  /** Not allowed with `to`. */
+  room?: never;
+}
 
 /** The life of a client: `idle` until `connect()`, back to `idle` after a disconnect, `closed` after `close()`. */
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'closed';

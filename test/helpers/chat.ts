@@ -60,18 +60,21 @@ export async function withServer(
   t.pass();
 }
 
-type Listener = (...args: never[]) => void;
-type EventArg<E, K extends keyof E> = E[K] extends (arg: infer A, ...rest: never[]) => void ? A : never;
+type Events = EventEmitter.ValidEventTypes;
+type Name<E extends Events> = EventEmitter.EventNames<E>;
+/** The first argument of the listener of event `K` in event map `E`. */
+type EventArg<E extends Events, K extends Name<E>> = EventEmitter.EventArgs<E, K>[0];
+type Untyped<E extends Events, K extends Name<E>> = EventEmitter<Record<string, (payload: EventArg<E, K>) => void>>;
 
 /** Resolves with the next `event` whose payload satisfies `accept`; rejects after `timeoutMs`. */
-export function nextEvent<E extends Record<string, Listener>, K extends keyof E & string>(
+export function nextEvent<E extends Events, K extends Name<E> & string>(
   emitter: EventEmitter<E>,
   event: K,
   accept: (payload: EventArg<E, K>) => boolean = () => true,
   timeoutMs = 5_000,
 ): Promise<EventArg<E, K>> {
   return new Promise((resolve, reject) => {
-    const untyped = emitter as unknown as EventEmitter<Record<string, (payload: EventArg<E, K>) => void>>;
+    const untyped = emitter as unknown as Untyped<E, K>;
     const listener = (payload: EventArg<E, K>): void => {
       if (!accept(payload)) return;
       clearTimeout(timer);
@@ -93,10 +96,10 @@ export interface Collected<T> extends Array<T> {
 }
 
 /** Collects every payload of `event` into an array, as it happens. */
-export function collect<E extends Record<string, Listener>, K extends keyof E & string>(emitter: EventEmitter<E>, event: K): Collected<EventArg<E, K>> {
+export function collect<E extends Events, K extends Name<E> & string>(emitter: EventEmitter<E>, event: K): Collected<EventArg<E, K>> {
   const seen = [] as unknown as Collected<EventArg<E, K>>;
   let wake: (() => void) | undefined;
-  (emitter as unknown as EventEmitter<Record<string, (payload: EventArg<E, K>) => void>>).on(event, (payload) => {
+  (emitter as unknown as Untyped<E, K>).on(event, (payload) => {
     seen.push(payload);
     wake?.();
   });

@@ -1,0 +1,88 @@
+import { expectAssignable, expectError, expectType } from 'tsd';
+import {
+  ChatClient,
+  ChatServer,
+  isPieChatError,
+  PieChatError,
+  type BoundAddress,
+  type ChatMessage,
+  type ClientDisconnectEvent,
+  type ConnectInfo,
+  type DisconnectEvent,
+  type ErrorCode,
+  type JoinEvent,
+  type LeaveEvent,
+  type RoomInfo,
+  type UserInfo,
+} from '../dist/index.js';
+
+const server = new ChatServer({ port: 0, rooms: ['lobby', 'dev'] });
+const client = new ChatClient({ name: 'alice', port: 9009 });
+
+// Server events: every listener's argument is inferred.
+server.on('message', (message) => expectType<ChatMessage>(message));
+server.on('join', (event) => expectType<JoinEvent>(event));
+server.on('leave', (event) => {
+  expectType<LeaveEvent>(event);
+  expectType<'left' | 'disconnected' | 'timeout' | 'error' | 'kicked' | 'shutdown' | 'slow-consumer'>(event.reason);
+});
+server.on('connect', (user) => expectType<UserInfo>(user));
+server.on('disconnect', (event) => expectType<DisconnectEvent>(event));
+server.on('listening', (address) => expectType<BoundAddress>(address));
+server.on('error', (error) => expectType<PieChatError>(error));
+server.on('client-error', ({ error, address }) => {
+  expectType<PieChatError>(error);
+  expectType<string>(address);
+});
+server.on('close', () => undefined);
+
+// A wrong event name, or a listener of the wrong type, does not compile.
+expectError(server.on('mesage', () => undefined));
+expectError(server.on('message', (message: number) => message));
+expectError(server.on('join', (event: { room: number }) => event));
+expectError(server.emit('message', 'not a message'));
+
+// Client events.
+client.on('message', (message) => expectType<ChatMessage>(message));
+client.on('join', (event) => expectType<JoinEvent>(event));
+client.on('leave', (event) => expectType<LeaveEvent>(event));
+client.on('connect', (info) => expectType<ConnectInfo>(info));
+client.on('disconnect', (event) => expectType<ClientDisconnectEvent>(event));
+client.on('error', (error) => expectType<PieChatError>(error));
+expectError(client.on('messages', () => undefined));
+expectError(client.on('message', (message: string) => message));
+
+// Methods and their results.
+expectType<Promise<BoundAddress>>(server.listen(0, '127.0.0.1'));
+expectType<ChatMessage[]>(server.broadcast('hi', { room: 'lobby' }));
+expectType<UserInfo[]>(server.users());
+expectType<RoomInfo[]>(server.rooms());
+expectType<Promise<void>>(server.close());
+expectType<Promise<ConnectInfo>>(client.connect());
+expectType<Promise<ChatMessage>>(client.send('hi', { room: 'lobby' }));
+expectType<Promise<ChatMessage>>(client.send('psst', { to: 'bob' }));
+expectType<Promise<string[]>>(client.join('dev'));
+expectType<Promise<void>>(client.leave('dev'));
+expectType<Promise<string[]>>(client.users('lobby'));
+expectType<Promise<RoomInfo[]>>(client.rooms());
+
+// A message goes to a room or to a user, never both or neither.
+expectError(client.send('hi', {}));
+expectError(client.send('hi', { room: 'lobby', to: 'bob' }));
+expectError(client.send(42, { room: 'lobby' }));
+
+// Options are checked.
+expectError(new ChatClient({}));
+expectError(new ChatClient({ name: 'a', port: '9009' }));
+expectError(new ChatServer({ maxClients: 'many' }));
+
+// Error codes are literal types that narrow.
+declare const caught: unknown;
+if (isPieChatError(caught, 'ERR_NAME_TAKEN')) expectType<'ERR_NAME_TAKEN'>(caught.code);
+if (caught instanceof PieChatError) {
+  expectType<ErrorCode>(caught.code);
+  if (caught.code === 'ERR_NOT_IN_ROOM') expectType<'ERR_NOT_IN_ROOM'>(caught.code);
+}
+expectAssignable<ErrorCode>('ERR_TIMEOUT');
+expectError<ErrorCode>('ERR_NOPE');
+expectError(new PieChatError('ERR_NOPE', 'message'));
