@@ -1,4 +1,7 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
+
+// Start from an empty dist/: stale chunks must never be published.
+rmSync('dist', { recursive: true, force: true });
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 

@@ -3,7 +3,7 @@ import { DEFAULT_HOST, DEFAULT_PORT } from '../defaults.js';
 
 /** Options every command that talks to a server understands. */
 export const CONNECTION_OPTIONS = {
-  host: { type: 'string', short: 'h' },
+  host: { type: 'string' },
   port: { type: 'string', short: 'p' },
   name: { type: 'string', short: 'n' },
   help: { type: 'boolean' },

@@ -2,6 +2,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { ChatClient } from '../client/chat-client.js';
 import { isPieChatError } from '../errors.js';
 import { CONNECTION_OPTIONS, hostOf, parse, portOf, UsageError } from './args.js';
+import { printable } from '../util/text.js';
 import { formatChatMessage, printAbove } from './terminal.js';
 
 /** Usage of `piechat chat`. */
@@ -91,23 +92,36 @@ export async function chat(argv: string[]): Promise<void> {
   client.on('message', (message) => say(session, formatChatMessage(message)));
   client.on('join', ({ user, room }) => say(session, `* ${user} entered ${room}`));
   client.on('leave', ({ user, room, reason }) => say(session, `* ${user} left ${room}${reason === 'left' ? '' : ` (${reason})`}`));
-  client.on('disconnect', ({ reason, error }) => say(session, `* disconnected (${reason})${error ? `: ${error.message}` : ''}`));
+  client.on('disconnect', ({ reason, error }) => say(session, `* disconnected (${reason})${error ? `: ${printable(error.message)}` : ''}`));
   const info = await client.connect();
   session.room = info.rooms.at(-1);
-  session.rl = createInterface({ input: process.stdin, output: process.stdout, prompt: '> ' });
-  say(session, `* connected to ${info.server} as ${info.name}; talking in ${session.room ?? 'no room'}. /help for commands.`);
-  session.rl.prompt();
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const rl = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, prompt: '> ' });
+  session.rl = interactive ? rl : undefined;
+  say(session, `* connected to ${printable(info.server)} as ${info.name}; talking in ${session.room ?? 'no room'}. /help for commands.`);
+  session.rl?.prompt();
+  // Lines run one after another, in the order typed (or piped): a /join finishes before the next
+  // line is said in the new room.
+  let queue = Promise.resolve();
   await new Promise<void>((resolve) => {
-    session.rl!.on('line', (line) => {
-      runLine(session, line)
-        .catch((error: unknown) => {
-          const message = isPieChatError(error) ? `${error.code}: ${error.message}` : (error as Error).message;
-          say(session, `! ${message}`);
-        })
-        .finally(() => session.rl?.prompt());
+    rl.on('line', (line) => {
+      queue = queue.then(() =>
+        runLine(session, line)
+          .catch((error: unknown) => {
+            const message = isPieChatError(error) ? `${error.code}: ${error.message}` : (error as Error).message;
+            say(session, `! ${printable(message)}`);
+          })
+          .finally(() => {
+            if (client.state === 'closed') rl.close();
+            else session.rl?.prompt();
+          }),
+      );
     });
-    session.rl!.on('close', () => resolve());
-    client.on('disconnect', () => session.rl?.close());
+    rl.on('close', () => resolve());
+    client.on('disconnect', () => rl.close());
   });
+  await queue;
   await client.close();
+  // stdin may stay open (a pipe, a terminal): the session is over, so stop reading it.
+  process.stdin.destroy();
 }

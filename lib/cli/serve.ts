@@ -1,4 +1,5 @@
 import { ChatServer } from '../server/chat-server.js';
+import { printable } from '../util/text.js';
 import { parse, portOf } from './args.js';
 
 /** Usage of `piechat serve`. */
@@ -6,15 +7,15 @@ export const SERVE_USAGE = 'piechat serve [--port 9009] [--host 0.0.0.0]';
 
 /** `piechat serve`: runs a server in the foreground, logging what happens, until Ctrl-C. */
 export async function serve(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { port: { type: 'string', short: 'p' }, host: { type: 'string', short: 'h' } });
+  const { values } = parse(argv, { port: { type: 'string', short: 'p' }, host: { type: 'string' } });
   const server = new ChatServer();
   const log = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   server.on('connect', (user) => log(`${user.name} connected from ${user.address} (${user.mode})`));
   server.on('join', ({ user, room }) => log(`${user} entered ${room}`));
   server.on('leave', ({ user, room, reason }) => log(`${user} left ${room} (${reason})`));
   server.on('disconnect', ({ user, reason }) => log(`${user} is offline (${reason})`));
-  server.on('message', (m) => log(m.room === undefined ? `${m.from} -> ${m.to}: ${m.text}` : `[${m.room}] ${m.from}: ${m.text}`));
-  server.on('client-error', ({ address, user, error }) => log(`closed ${user ?? address}: ${error.code} ${error.message}`));
+  server.on('message', (m) => log(m.room === undefined ? `${m.from} -> ${m.to}: ${printable(m.text)}` : `[${m.room}] ${m.from}: ${printable(m.text)}`));
+  server.on('client-error', ({ address, user, error }) => log(`closed ${user ?? address}: ${error.code} ${printable(error.message)}`));
   server.on('slow-consumer', ({ user }) => log(`${user} stopped reading and was disconnected`));
   server.on('error', (error) => log(`error: ${error.message}`));
   const address = await server.listen(portOf(values.port), values.host);

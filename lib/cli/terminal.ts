@@ -1,5 +1,6 @@
 import { clearLine, cursorTo, type Interface } from 'node:readline';
 import type { ChatMessage } from '../types.js';
+import { printable } from '../util/text.js';
 
 /** Prints a line above the readline prompt without mangling what the user is typing. */
 export function printAbove(rl: Interface | undefined, line: string): void {
@@ -18,12 +19,9 @@ export function clock(at: number): string {
   return new Date(at).toTimeString().slice(0, 8);
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
 /** One line for a chat message, with control characters from the wire neutralised. */
 export function formatChatMessage(message: ChatMessage): string {
-  const text = message.text.replace(CONTROL, '?');
+  const text = printable(message.text);
   const where = message.room === undefined ? `${message.from} -> ${message.to}` : message.room;
   const who = message.system === true ? '***' : `${message.from}:`;
   return message.room === undefined ? `${clock(message.at)} [${where}] ${text}` : `${clock(message.at)} [${where}] ${who} ${text}`;

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import { PieChatError, toPieChatError } from '../errors.js';
+import { PieChatError } from '../errors.js';
 import type { DataFrame } from '../protocol/decoder.js';
 import type { WireObject } from '../protocol/fields.js';
 import type { WelcomeMessage } from '../protocol/messages.js';
@@ -68,9 +68,12 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   #info: ConnectInfo | undefined;
   #byeReason: LeaveReason | undefined;
   #closing = false;
+  /** Aborts a connection attempt in progress when the client is closed. */
+  readonly #closeSignal = new AbortController();
+  /** Whether the current connection completed its handshake (for the `disconnect` event). */
+  #welcomed = false;
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
-  #nextCid = 0;
 
   /** Creates a client; nothing happens until {@link ChatClient.connect}. Throws `TypeError` on bad options. */
   constructor(options: ChatClientOptions) {
@@ -110,9 +113,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * Connects and completes the handshake. Rejects with `ERR_NAME_TAKEN`, `ERR_INVALID_NAME`,
-   * `ERR_SERVER_FULL`, `ERR_AUTH`, `ERR_NOT_CONNECTED` (refused, unreachable), `ERR_TIMEOUT` or
-   * `ERR_PROTOCOL` (not a PieChat server). Calling it while connecting returns the same promise.
+   * Connects and completes the handshake within `connectTimeoutMs`. Rejects with
+   * `ERR_NAME_TAKEN`, `ERR_INVALID_NAME`, `ERR_SERVER_FULL`, `ERR_NOT_CONNECTED` (refused,
+   * unreachable), `ERR_TIMEOUT`, `ERR_PROTOCOL` (not a PieChat server) or `ERR_CLOSED` (the
+   * client was closed meanwhile). Calling it while connecting returns the same promise.
    */
   connect(): Promise<ConnectInfo> {
     if (this.#state === 'closed') return Promise.reject(new PieChatError('ERR_CLOSED', 'The client is closed'));
@@ -152,9 +156,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       return Promise.reject(new PieChatError('ERR_NOT_IN_ROOM', `Not in room "${room}"`));
     }
     const r = this.#requests.nextId();
-    const cid = (++this.#nextCid).toString(36);
     const draft: MessageDraft = room === undefined ? { to: to as string, from: this.name, text } : { room, from: this.name, text };
-    connection.send(room === undefined ? { t: 'send', r, cid, text, to } : { t: 'send', r, cid, text, room });
+    connection.send(room === undefined ? { t: 'send', r, text, to } : { t: 'send', r, text, room });
     return this.#requests.wait(r, parseSendResult, draft);
   }
 
@@ -176,7 +179,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   users(room?: string): Promise<string[]> {
     if (room !== undefined) {
       try {
-        assertRoomName(room);
+        checkRoomArgument(room);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -196,6 +199,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   close(): Promise<void> {
     if (this.#closed !== undefined) return this.#closed;
     this.#closing = true;
+    this.#closeSignal.abort();
     const connection = this.#connection;
     this.#closed = connection === undefined ? Promise.resolve() : new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#handshake?.reject(new PieChatError('ERR_CLOSED', 'The client was closed'));
@@ -208,12 +212,12 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     this.#state = 'connecting';
     this.#byeReason = undefined;
     const options = this.#options;
-    const hello: Record<string, unknown> = { t: 'hello', name: options.name, agent: `piechat/${VERSION}` };
-    if (options.token !== undefined) hello.token = options.token;
-    if (options.password !== undefined) hello.password = options.password;
+    const hello = { t: 'hello', name: options.name, agent: `piechat/${VERSION}` };
+    // One deadline covers the TCP connection, the preamble and the welcome.
+    const deadline = Date.now() + options.connectTimeoutMs;
     let dialed;
     try {
-      dialed = await dial({ host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs, hello });
+      dialed = await dial({ host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs, hello, signal: this.#closeSignal.signal });
     } catch (error) {
       if (this.#state === 'connecting') this.#state = 'idle';
       throw error;
@@ -226,7 +230,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       this.#handshake = { resolve, reject };
       const timer = setTimeout(() => {
         this.#connection?.fail(new PieChatError('ERR_TIMEOUT', 'No welcome from the server in time'), false);
-      }, options.connectTimeoutMs);
+      }, Math.max(0, deadline - Date.now()));
       const handler: ConnectionHandler = {
         onControl: (message) => this.#onControl(message),
         onData: (frame) => this.#onData(frame),
@@ -285,6 +289,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     this.#rooms.clear();
     for (const room of welcome.rooms) this.#rooms.add(room);
     this.#state = 'connected';
+    this.#welcomed = true;
     this.#heartbeat = new HeartbeatMonitor<Connection>(welcome.limits.heartbeatIntervalMs, (dead) =>
       dead.fail(new PieChatError('ERR_TIMEOUT', 'No heartbeat from the server for two intervals'), false),
     );
@@ -303,7 +308,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     this.#heartbeat?.stop();
     this.#heartbeat = undefined;
     this.#connection = undefined;
-    const wasConnected = this.#state === 'connected';
+    const wasConnected = this.#welcomed;
+    this.#welcomed = false;
     if (this.#state !== 'closed') this.#state = 'idle';
     const handshake = this.#handshake;
     this.#handshake = undefined;
@@ -315,7 +321,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       : (error ?? new PieChatError('ERR_NOT_CONNECTED', 'The server closed the connection'));
     this.#requests.rejectAll(failure);
     if (wasConnected) {
-      const reason: LeaveReason = this.#byeReason ?? (this.#closing ? 'left' : reasonFor(error));
+      const reason: LeaveReason = this.#byeReason ?? (this.#closing ? 'disconnected' : reasonFor(error));
       emitSafely(this, 'disconnect', error === undefined || this.#closing ? { reason } : { reason, error });
     }
     this.#resolveClosed?.();
@@ -337,12 +343,18 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   #roomRequest(t: 'join' | 'leave', room: string): Promise<string[]> {
     try {
-      assertRoomName(room);
+      checkRoomArgument(room);
     } catch (error) {
-      return Promise.reject(toPieChatError(error));
+      return Promise.reject(error);
     }
     return this.#request({ t, room }, t === 'join' ? parseUserList : () => (parseNothing(), []));
   }
+}
+
+/** A room argument: a `TypeError` if it is not a string, `ERR_INVALID_ROOM` if it is not a valid name. */
+function checkRoomArgument(room: unknown): asserts room is string {
+  if (typeof room !== 'string') throw new TypeError(`Expected \`room\` to be a string, got \`${describe(room)}\``);
+  assertRoomName(room);
 }
 
 function reasonFor(error: PieChatError | undefined): LeaveReason {

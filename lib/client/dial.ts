@@ -20,12 +20,14 @@ export interface DialOptions {
   timeoutMs: number;
   /** The first frame to send after the preamble (the hello). */
   hello: object;
+  /** Aborting it gives up the attempt with `ERR_CLOSED` (the client was closed). */
+  signal: AbortSignal;
 }
 
 /**
  * Opens a TCP connection, sends the preamble and the hello, and waits for the server's
- * preamble. Rejects with `ERR_NOT_CONNECTED` (refused, unreachable), `ERR_TIMEOUT`, or
- * `ERR_PROTOCOL` (not a PieChat server, or another protocol version).
+ * preamble. Rejects with `ERR_NOT_CONNECTED` (refused, unreachable), `ERR_TIMEOUT`,
+ * `ERR_PROTOCOL` (not a PieChat server, or another protocol version) or `ERR_CLOSED` (aborted).
  */
 export function dial(options: DialOptions): Promise<DialedSocket> {
   return new Promise<DialedSocket>((resolve, reject) => {
@@ -65,13 +67,16 @@ export function dial(options: DialOptions): Promise<DialedSocket> {
     };
     const onClose = (): void => fail(new PieChatError('ERR_PROTOCOL', `${where} closed the connection before the handshake`));
     const timer = setTimeout(() => fail(new PieChatError('ERR_TIMEOUT', `No handshake with ${where} within ${options.timeoutMs} ms`)), options.timeoutMs);
+    const onAbort = (): void => fail(new PieChatError('ERR_CLOSED', 'The client was closed'));
     const cleanup = (): void => {
+      options.signal.removeEventListener('abort', onAbort);
       clearTimeout(timer);
       socket.off('connect', onConnect);
       socket.off('data', onData);
       socket.off('error', onError);
       socket.off('close', onClose);
     };
+    options.signal.addEventListener('abort', onAbort);
     socket.on('connect', onConnect);
     socket.on('data', onData);
     socket.on('error', onError);

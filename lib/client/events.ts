@@ -5,7 +5,7 @@ import type { ChatMessage, JoinEvent, LeaveEvent, LeaveReason, ServerLimits } fr
 export interface ConnectInfo {
   /** The name the server admitted the client under. */
   name: string;
-  /** Session id, for resuming after a reconnect. */
+  /** Opaque id of this connection's session on the server. */
   session: string;
   /** The server's name (the `from` of its system messages). */
   server: string;
@@ -38,6 +38,9 @@ export interface ClientEvents {
   leave: (event: LeaveEvent) => void;
   /** The connection ended. */
   disconnect: (event: ClientDisconnectEvent) => void;
-  /** An error not tied to a call the app made (a malformed frame from the server, a lost connection). */
+  /**
+   * An error not tied to a call the app made: today, a listener of another event that threw
+   * (`ERR_INTERNAL`, the original as `cause`). A lost connection is reported by `disconnect`.
+   */
   error: (error: PieChatError) => void;
 }

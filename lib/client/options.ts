@@ -3,7 +3,10 @@ import { assertInteger, assertOptions, assertString, withDefaults } from '../uti
 
 /** Options of a {@link ChatClient}. Only `name` is required. */
 export interface ChatClientOptions {
-  /** The name to chat under: 1–32 letters, digits, `_`, `-` or `.`, unique on the server (case-insensitively). */
+  /**
+   * The name to chat under: letters, digits, `_`, `-` or `.`, at most the server's `maxNameLength`
+   * (32 by default), unique on the server case-insensitively.
+   */
   name: string;
   /**
    * Server host.
@@ -15,10 +18,6 @@ export interface ChatClientOptions {
    * @default 9009
    */
   port?: number;
-  /** Credential passed to the server's `authenticate` hook. */
-  token?: string;
-  /** Credential passed to the server's `authenticate` hook. */
-  password?: string;
   /**
    * Time allowed for the TCP connection and the handshake; `connect()` rejects with `ERR_TIMEOUT` after it.
    * @default 10000
@@ -42,16 +41,13 @@ export interface ChatClientOptions {
 }
 
 /** {@link ChatClientOptions} with every default applied. */
-export type ResolvedClientOptions = Required<Omit<ChatClientOptions, 'token' | 'password'>> &
-  Pick<ChatClientOptions, 'token' | 'password'>;
+export type ResolvedClientOptions = Required<ChatClientOptions>;
 
 /** The defaults of {@link ChatClientOptions} (all but `name`). */
 export function defaultClientOptions(): Omit<ResolvedClientOptions, 'name'> {
   return {
     host: defaults.DEFAULT_HOST,
     port: defaults.DEFAULT_PORT,
-    token: undefined,
-    password: undefined,
     connectTimeoutMs: defaults.DEFAULT_CONNECT_TIMEOUT_MS,
     requestTimeoutMs: defaults.DEFAULT_REQUEST_TIMEOUT_MS,
     maxFrameBytes: defaults.DEFAULT_MAX_FRAME_BYTES,
@@ -66,8 +62,6 @@ export function resolveClientOptions(options: ChatClientOptions): ResolvedClient
   assertString('name', resolved.name);
   assertString('host', resolved.host);
   assertInteger('port', resolved.port, 1, 65_535);
-  if (resolved.token !== undefined) assertString('token', resolved.token);
-  if (resolved.password !== undefined) assertString('password', resolved.password);
   assertInteger('connectTimeoutMs', resolved.connectTimeoutMs, 1);
   assertInteger('requestTimeoutMs', resolved.requestTimeoutMs, 1);
   assertInteger('maxFrameBytes', resolved.maxFrameBytes, 64 * 1024 + 64);

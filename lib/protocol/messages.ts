@@ -7,16 +7,10 @@ import type { ChatMessage, LeaveReason, ServerLimits } from '../types.js';
  * answer. `docs/protocol.md` describes each one.
  */
 
-/** First frame of a binary client: who it is and, when resuming, where it left off. */
+/** First frame of a binary client: who it is. */
 export interface HelloMessage {
   t: 'hello';
   name: string;
-  /** Credential for the server's `authenticate` hook. */
-  token?: string;
-  /** Credential for the server's `authenticate` hook. */
-  password?: string;
-  /** Session id from a previous welcome, to take over that session. */
-  session?: string;
   /** Software name and version, for the server's logs. */
   agent?: string;
 }
@@ -25,8 +19,6 @@ export interface HelloMessage {
 export interface SendRequest {
   t: 'send';
   r: number;
-  /** Client-side id; the server drops a retransmit with an id it has already accepted. */
-  cid?: string;
   text: string;
   room?: string;
   to?: string;
@@ -70,9 +62,9 @@ export interface WelcomeMessage {
   t: 'welcome';
   /** Protocol version in use. */
   v: number;
-  /** Opaque session id (resumption). */
+  /** Opaque id of the session on the server. */
   session: string;
-  /** The user's name, possibly chosen by the server. */
+  /** The name the user was admitted under. */
   name: string;
   /** The server's name, the `from` of its system messages. */
   server: string;

@@ -2,10 +2,8 @@ import { PieChatError } from '../errors.js';
 import { readCount, readOptionalString, readString, type WireObject } from './fields.js';
 import type { ClientRequest, HelloMessage } from './messages.js';
 
-/** Longest credential (token or password) accepted in a hello. */
-const MAX_CREDENTIAL_LENGTH = 8192;
-/** Longest client-side message id. */
-const MAX_CID_LENGTH = 64;
+/** For fields whose limit the hub checks with a specific error code (the frame limit bounds them here). */
+const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
 /**
  * Checks the first frame of a binary client. Only the fields PieChat knows are copied into a
@@ -13,32 +11,26 @@ const MAX_CID_LENGTH = 64;
  */
 export function parseHello(object: WireObject): HelloMessage {
   if (object.t !== 'hello') throw new PieChatError('ERR_PROTOCOL', `Expected a hello, got "${String(object.t).slice(0, 32)}"`);
-  const hello: HelloMessage = { t: 'hello', name: readString(object, 'name', 256) };
-  const token = readOptionalString(object, 'token', MAX_CREDENTIAL_LENGTH);
-  if (token !== undefined) hello.token = token;
-  const password = readOptionalString(object, 'password', MAX_CREDENTIAL_LENGTH);
-  if (password !== undefined) hello.password = password;
-  const session = readOptionalString(object, 'session', 128);
-  if (session !== undefined) hello.session = session;
+  // The name's length is checked by the hub, with ERR_INVALID_NAME; here only its type.
+  const hello: HelloMessage = { t: 'hello', name: readString(object, 'name', UNBOUNDED) };
   const agent = readOptionalString(object, 'agent', 128);
   if (agent !== undefined) hello.agent = agent;
   return hello;
 }
 
 /**
- * Checks a request from a client that has completed its handshake. `maxTextLength` bounds the
- * text of a `send` (in characters; the byte limit is checked by the server with a clear error).
- * Throws `ERR_PROTOCOL` for anything malformed or unknown.
+ * Checks a request from a client that has completed its handshake. Only shapes are checked here
+ * (the frame limit already bounds sizes); limits such as the message length are the hub's, which
+ * refuses with a specific code and keeps the connection. Throws `ERR_PROTOCOL` for anything
+ * malformed or unknown.
  */
-export function parseClientRequest(object: WireObject, maxTextLength: number): ClientRequest {
+export function parseClientRequest(object: WireObject): ClientRequest {
   const r = readCount(object, 'r');
   switch (object.t) {
     case 'send': {
-      const request: ClientRequest = { t: 'send', r, text: readString(object, 'text', maxTextLength) };
-      const cid = readOptionalString(object, 'cid', MAX_CID_LENGTH);
-      if (cid !== undefined) request.cid = cid;
-      const room = readOptionalString(object, 'room', 256);
-      const to = readOptionalString(object, 'to', 256);
+      const request: ClientRequest = { t: 'send', r, text: readString(object, 'text', UNBOUNDED) };
+      const room = readOptionalString(object, 'room', UNBOUNDED);
+      const to = readOptionalString(object, 'to', UNBOUNDED);
       if ((room === undefined) === (to === undefined)) {
         throw new PieChatError('ERR_PROTOCOL', 'Invalid "send" message: exactly one of `room` and `to` is required');
       }
@@ -48,9 +40,9 @@ export function parseClientRequest(object: WireObject, maxTextLength: number): C
     }
     case 'join':
     case 'leave':
-      return { t: object.t, r, room: readString(object, 'room', 256) };
+      return { t: object.t, r, room: readString(object, 'room', UNBOUNDED) };
     case 'users': {
-      const room = readOptionalString(object, 'room', 256);
+      const room = readOptionalString(object, 'room', UNBOUNDED);
       return room === undefined ? { t: 'users', r } : { t: 'users', r, room };
     }
     case 'rooms':

@@ -69,10 +69,11 @@ function parseWelcome(object: WireObject): WelcomeMessage {
 
 function parseErr(object: WireObject): ErrMessage {
   const code = object.code;
+  // The message is only for people: any string is accepted, cut to a sane length.
   const err: ErrMessage = {
     t: 'err',
     code: isErrorCode(code) ? code : 'ERR_INTERNAL',
-    message: readString(object, 'message', 4096),
+    message: readString(object, 'message', Number.MAX_SAFE_INTEGER).slice(0, 4096),
   };
   const r = readOptionalCount(object, 'r');
   if (r !== undefined) err.r = r;
@@ -91,7 +92,7 @@ function parseBye(object: WireObject): ByeMessage {
   const bye: ByeMessage = {
     t: 'bye',
     reason: readEnum<LeaveReason>(object, 'reason', LEAVE_REASONS),
-    message: readString(object, 'message', 4096),
+    message: readString(object, 'message', Number.MAX_SAFE_INTEGER).slice(0, 4096),
   };
   const retryAfterMs = readOptionalCount(object, 'retryAfterMs');
   if (retryAfterMs !== undefined) bye.retryAfterMs = retryAfterMs;

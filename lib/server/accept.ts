@@ -28,6 +28,8 @@ class Opening implements Closable {
   #received: Buffer = Buffer.alloc(0);
   #prompted = false;
   #timer: NodeJS.Timeout;
+  /** When a line-mode user must have given a name: set when prompted. */
+  #nameDeadline = 0;
   readonly #onData = (chunk: Buffer): void => this.#data(chunk);
   readonly #onClose = (): void => this.#end(undefined);
 
@@ -56,7 +58,9 @@ class Opening implements Closable {
   #prompt(): void {
     this.#prompted = true;
     this.#socket.write(NAME_PROMPT);
-    this.#timer = setTimeout(() => this.#timeout(), this.#context.options.handshakeTimeoutMs * LINE_NAME_TIMEOUT_FACTOR);
+    const allowed = this.#context.options.handshakeTimeoutMs * LINE_NAME_TIMEOUT_FACTOR;
+    this.#nameDeadline = Date.now() + allowed;
+    this.#timer = setTimeout(() => this.#timeout(), allowed);
   }
 
   #data(chunk: Buffer): void {
@@ -81,7 +85,8 @@ class Opening implements Closable {
       return;
     }
     this.#end(undefined, true);
-    new LineSession(this.#context, this.#socket, this.#address, this.#prompted).receive(this.#received);
+    const deadline = this.#prompted ? this.#nameDeadline : Date.now() + this.#context.options.handshakeTimeoutMs * LINE_NAME_TIMEOUT_FACTOR;
+    new LineSession(this.#context, this.#socket, this.#address, this.#prompted, deadline).receive(this.#received);
   }
 
   #timeout(): void {

@@ -70,7 +70,7 @@ export class BinarySession implements ConnectionHandler, Member {
       this.#hello(object);
       return;
     }
-    const request = parseClientRequest(object, this.#context.limits.maxMessageBytes);
+    const request = parseClientRequest(object);
     const handler = CHAT_REQUESTS[request.t] as RequestHandler<ClientRequest>;
     let result: object;
     try {
@@ -122,14 +122,14 @@ export class BinarySession implements ConnectionHandler, Member {
       this.connection.fail(toPieChatError(error));
       return;
     }
+    this.#name = hello.name;
+    this.connectedAt = Date.now();
     clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = undefined;
-    this.#name = hello.name;
     this.session = randomToken();
-    this.connectedAt = Date.now();
     this.connection.maxFrameBytes = this.#context.limits.maxFrameBytes;
-    // The welcome goes out before the joins the admission triggers, so the client knows its
-    // session before it hears of anyone.
+    // The welcome goes first: whatever admission triggers (a `join` listener that broadcasts or
+    // kicks) reaches this client after it knows it is connected.
     this.connection.send({
       t: 'welcome',
       v: PROTOCOL_VERSION,
@@ -140,9 +140,11 @@ export class BinarySession implements ConnectionHandler, Member {
       limits: this.#context.limits,
     });
     this.#admitted = true;
-    hub.admit(this);
+    hub.admit(this); // cannot fail: checked above, synchronously
     this.#context.heartbeat.add(this.connection);
+    // Order of events: connect, then the joins of the default rooms.
     this.#context.sessionOpened(this);
+    if (this.connection.open) hub.joinDefaultRooms(this);
   }
 }
 

@@ -6,6 +6,7 @@ import { type Connection } from '../transport/connection.js';
 import { HeartbeatMonitor } from '../transport/heartbeat.js';
 import type { BoundAddress, ChatMessage, LeaveReason, RoomInfo, ServerLimits, UserInfo } from '../types.js';
 import { assertInteger, assertOptions, assertString, describe } from '../util/assert.js';
+import { emitSafely } from '../util/safe-emit.js';
 import { assertRoomName } from '../util/names.js';
 import { acceptSocket } from './accept.js';
 import type { Closable, SessionContext } from './context.js';
@@ -14,10 +15,13 @@ import { Hub } from './hub.js';
 import type { Member } from './member.js';
 import { resolveServerOptions, type ChatServerOptions, type ResolvedServerOptions } from './options.js';
 
+/** Codes with which a connection is reported as a `client-error`: the peer broke a rule. */
+const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_PROTOCOL', 'ERR_FRAME_TOO_LARGE', 'ERR_TIMEOUT']);
+
 /** Time `close()` gives clients to hang up after the goodbye before their sockets are destroyed. */
 const CLOSE_GRACE_MS = 2_000;
 
-type State = 'new' | 'listening' | 'closing' | 'closed';
+type State = 'new' | 'binding' | 'listening' | 'closing' | 'closed';
 
 /**
  * A PieChat server: accepts PieChat clients and line-mode (telnet, `nc`) users on one port,
@@ -38,7 +42,10 @@ export class ChatServer extends EventEmitter<ServerEvents> {
   readonly #connections = new Set<Closable>();
   readonly #context: SessionContext;
   #state: State = 'new';
+  #binding: Promise<BoundAddress> | undefined;
   #closed: Promise<void> | undefined;
+  /** Called when the last tracked connection closes during shutdown. */
+  #drained: (() => void) | undefined;
 
   /** Creates a server; nothing is bound until {@link ChatServer.listen}. Throws `TypeError` on bad options. */
   constructor(options: ChatServerOptions = {}) {
@@ -75,15 +82,14 @@ export class ChatServer extends EventEmitter<ServerEvents> {
       heartbeat: this.#heartbeat,
       limits,
       track: (connection) => this.#connections.add(connection),
-      untrack: (connection) => this.#connections.delete(connection),
+      untrack: (connection) => this.#untrack(connection),
       sessionOpened: (member) => this.#emit('connect', userInfo(member)),
       sessionClosed: (connection, member, address, reason, error) => {
-        this.#connections.delete(connection);
         this.#sessionClosed(member, address, reason, error);
+        this.#untrack(connection);
       },
     };
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
-    this.#server.on('error', (error) => this.#emit('error', toPieChatError(error)));
   }
 
   /** True between a successful `listen()` and `close()`. */
@@ -102,22 +108,34 @@ export class ChatServer extends EventEmitter<ServerEvents> {
     assertInteger('port', port, 0, 65_535);
     if (host !== undefined) assertString('host', host);
     if (this.#state !== 'new') {
-      return Promise.reject(new PieChatError('ERR_CLOSED', this.#state === 'listening' ? 'Already listening' : 'Server is closed'));
+      const reason = this.#state === 'closing' || this.#state === 'closed' ? 'The server is closed' : 'listen() was already called';
+      return Promise.reject(new PieChatError('ERR_CLOSED', reason));
     }
-    this.#state = 'listening';
-    return new Promise((resolve, reject) => {
+    this.#state = 'binding';
+    this.#binding = new Promise((resolve, reject) => {
       const onError = (error: Error): void => {
-        this.#state = 'closed';
+        // Binding failed: report it once, through this promise, and allow another try.
+        this.#server.off('listening', onListening);
+        if (this.#state === 'binding') this.#state = 'new';
         reject(error);
       };
-      this.#server.once('error', onError);
-      this.#server.listen(port, host, () => {
+      const onListening = (): void => {
         this.#server.off('error', onError);
+        this.#server.on('error', (error) => this.#emit('error', toPieChatError(error)));
+        if (this.#state !== 'binding') {
+          reject(new PieChatError('ERR_CLOSED', 'close() was called before listen() completed'));
+          return;
+        }
+        this.#state = 'listening';
         const address = this.address()!;
         this.#emit('listening', address);
         resolve(address);
-      });
+      };
+      this.#server.once('error', onError);
+      this.#server.once('listening', onListening);
+      this.#server.listen(port, host);
     });
+    return this.#binding;
   }
 
   /** The bound address, or undefined before `listen()` resolved and after `close()`. */
@@ -133,7 +151,10 @@ export class ChatServer extends EventEmitter<ServerEvents> {
   broadcast(text: string, options: { room?: string } = {}): ChatMessage[] {
     assertString('text', text);
     assertOptions('options', options);
-    if (options.room !== undefined) assertRoomName(options.room);
+    if (options.room !== undefined) {
+      if (typeof options.room !== 'string') throw new TypeError(`Expected \`room\` to be a string, got \`${describe(options.room)}\``);
+      assertRoomName(options.room);
+    }
     return this.#hub.broadcast(text, options.room);
   }
 
@@ -169,18 +190,28 @@ export class ChatServer extends EventEmitter<ServerEvents> {
   }
 
   async #shutdown(): Promise<void> {
-    const wasListening = this.#state === 'listening';
+    const binding = this.#state === 'binding' ? this.#binding : undefined;
     this.#state = 'closing';
+    // A bind in progress is let finish (its listen() then rejects with ERR_CLOSED), then closed.
+    await binding?.catch(() => undefined);
+    const wasListening = this.#server.listening;
     const stopped = wasListening ? new Promise<void>((resolve) => this.#server.close(() => resolve())) : Promise.resolve();
+    // Every connection's leave and disconnect events are emitted before close() resolves.
+    const drained = this.#connections.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#drained = resolve));
     for (const connection of this.#connections) connection.closeBy('shutdown', 'The server is shutting down', 1_000);
     const deadline = setTimeout(() => {
       for (const connection of this.#connections) connection.destroy();
     }, CLOSE_GRACE_MS);
-    await stopped;
+    await Promise.all([stopped, drained]);
     clearTimeout(deadline);
     this.#heartbeat.stop();
     this.#state = 'closed';
     this.#emit('close');
+  }
+
+  #untrack(connection: Closable): void {
+    this.#connections.delete(connection);
+    if (this.#connections.size === 0) this.#drained?.();
   }
 
   #accept(socket: Socket): void {
@@ -194,7 +225,7 @@ export class ChatServer extends EventEmitter<ServerEvents> {
   #sessionClosed(member: Member | undefined, address: string, reason: LeaveReason, error: PieChatError | undefined): void {
     if (error !== undefined && reason === 'slow-consumer' && member !== undefined) {
       this.#emit('slow-consumer', { user: member.name, address });
-    } else if (error !== undefined && error.code !== 'ERR_CLOSED') {
+    } else if (error !== undefined && CLIENT_ERROR_CODES.has(error.code)) {
       const event = member === undefined ? { address, error } : { address, user: member.name, error };
       this.#emit('client-error', event);
     }
@@ -203,14 +234,9 @@ export class ChatServer extends EventEmitter<ServerEvents> {
     }
   }
 
-  /** Emits without letting a throwing listener break the server's state. */
+  /** Emits without letting a throwing listener break the server's state (see {@link emitSafely}). */
   #emit<E extends keyof ServerEvents>(event: E, ...args: Parameters<ServerEvents[E]>): void {
-    try {
-      (this.emit as (event: E, ...args: Parameters<ServerEvents[E]>) => boolean)(event, ...args);
-    } catch (error) {
-      if (event === 'error') throw error;
-      this.emit('error', new PieChatError('ERR_INTERNAL', `A "${event}" listener threw: ${error instanceof Error ? error.message : describe(error)}`, { cause: error }));
-    }
+    emitSafely<ServerEvents, E>(this, event, ...(args as EventEmitter.EventArgs<ServerEvents, E>));
   }
 }
 

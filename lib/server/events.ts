@@ -35,7 +35,7 @@ export interface SlowConsumerEvent {
 export interface ServerEvents {
   /** The server is bound and accepting connections. */
   listening: (address: BoundAddress) => void;
-  /** A user completed its handshake and is in its default rooms. */
+  /** A user completed its handshake; the `join`s of its default rooms follow. */
   connect: (user: UserInfo) => void;
   /** A user's connection ended (after its `leave` events). */
   disconnect: (event: DisconnectEvent) => void;

@@ -1,7 +1,7 @@
 import { PieChatError } from '../errors.js';
 import type { ChatMessage, JoinEvent, LeaveEvent, LeaveReason, RoomInfo, UserInfo } from '../types.js';
 import { createIdFactory } from '../util/ids.js';
-import { assertRoomName, assertUserName, nameKey } from '../util/names.js';
+import { assertRoomName, assertUserName, nameKey, quote } from '../util/names.js';
 import { JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
 import type { Member } from './member.js';
 
@@ -65,18 +65,25 @@ export class Hub {
     assertUserName(name, this.#limits.maxNameLength);
     const key = nameKey(name);
     if (key === nameKey(this.#limits.serverName) || this.#users.has(key)) {
-      throw new PieChatError('ERR_NAME_TAKEN', `The name "${name}" is taken`);
+      throw new PieChatError('ERR_NAME_TAKEN', `The name ${quote(name)} is taken`);
     }
     if (this.#users.size >= this.#limits.maxClients) {
       throw new PieChatError('ERR_SERVER_FULL', `The server is full (${this.#limits.maxClients} users)`);
     }
   }
 
-  /** Admits a member (after {@link checkAdmission}) and puts it in the default rooms. */
+  /**
+   * Admits a member: it is online from now on. Throws like {@link checkAdmission}. The default
+   * rooms are joined by {@link joinDefaultRooms}, after the server announced the arrival.
+   */
   admit(member: Member): void {
     this.checkAdmission(member.name);
     this.#users.set(nameKey(member.name), member);
     if (member.mode === 'line') this.#lineMembers++;
+  }
+
+  /** Puts a newly admitted member in the default rooms (they fit `maxRoomsPerUser`: the options check it). */
+  joinDefaultRooms(member: Member): void {
     for (const room of this.#limits.defaultRooms) this.join(member, room);
   }
 
@@ -135,7 +142,8 @@ export class Hub {
   /** Sends `text` from `member` privately to the user named `to`; returns the stamped message. */
   whisper(member: Member, to: string, text: string): ChatMessage {
     const recipient = this.find(to);
-    if (recipient === undefined) throw new PieChatError('ERR_UNKNOWN_USER', `No user named "${to}" is online`);
+    if (recipient === undefined) throw new PieChatError('ERR_UNKNOWN_USER', `No user named ${quote(to)} is online`);
+    if (recipient === member) throw new PieChatError('ERR_INVALID_MESSAGE', 'A private message needs another user');
     this.#checkText(text);
     const message: ChatMessage = {
       id: this.#nextId(),
@@ -249,5 +257,5 @@ function names(members: Iterable<Member>): string[] {
 }
 
 function notInRoom(room: string): PieChatError {
-  return new PieChatError('ERR_NOT_IN_ROOM', `Not in room "${room}"`);
+  return new PieChatError('ERR_NOT_IN_ROOM', `Not in room ${quote(room)}`);
 }

@@ -1,14 +1,8 @@
 import type { ChatMessage, LeaveReason } from '../types.js';
 
-// C0 and C1 control characters and DEL: a peer must not be able to move a terminal's cursor,
-// clear its screen or ring its bell through a line-mode user's terminal.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+import { printable } from '../util/text.js';
 
-/** Makes text from the wire safe to print on one terminal line. */
-export function printable(text: string): string {
-  return text.replace(CONTROL_CHARACTERS, (character) => (character === '\t' || character === '\n' ? ' ' : '?'));
-}
+export { printable };
 
 /** `[lobby] alice: hi`, `[alice -> you] psst` or `[lobby] *** text` for a system message. */
 export function formatMessage(message: ChatMessage): string {

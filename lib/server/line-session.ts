@@ -63,7 +63,8 @@ export class LineSession implements LineUser {
   connectedAt = 0;
   inboxSeq = 0;
 
-  constructor(context: SessionContext, socket: Socket, address: string, prompted: boolean) {
+  /** `deadline` (ms since epoch) is when the user must have given a name. */
+  constructor(context: SessionContext, socket: Socket, address: string, prompted: boolean, deadline: number) {
     this.#context = context;
     this.#socket = socket;
     this.address = address;
@@ -74,7 +75,7 @@ export class LineSession implements LineUser {
       this.#error ??= new PieChatError('ERR_CLOSED', `Connection lost: ${error.message}`, { cause: error });
     });
     socket.on('close', () => this.#closed());
-    this.#nameTimer = setTimeout(() => this.#nameTimedOut(), context.options.handshakeTimeoutMs * LINE_NAME_TIMEOUT_FACTOR).unref();
+    this.#nameTimer = setTimeout(() => this.#nameTimedOut(), Math.max(0, deadline - Date.now())).unref();
     if (!prompted) socket.write(NAME_PROMPT);
     context.track(this);
   }
@@ -153,21 +154,23 @@ export class LineSession implements LineUser {
     }
     const name = line.trim().replace(/^\/nick\s+/i, '');
     if (name === '') return;
+    this.#name = name;
+    this.connectedAt = Date.now();
     try {
-      this.#context.hub.checkAdmission(name);
+      this.#context.hub.admit(this);
     } catch (error) {
+      this.#name = '';
       this.print(formatError(`${toPieChatError(error).message}. What is your name?`));
       return;
     }
     clearTimeout(this.#nameTimer);
-    this.#name = name;
-    this.connectedAt = Date.now();
     this.#admitted = true;
-    this.#context.hub.admit(this);
+    this.#context.sessionOpened(this);
+    if (this.#socket.destroyed || !this.#socket.writable) return;
+    this.#context.hub.joinDefaultRooms(this);
     this.currentRoom = [...this.rooms].at(-1);
     const where = this.currentRoom === undefined ? 'in no room yet' : `talking in ${this.currentRoom}`;
     this.print(`Hello ${name}! You are ${where}. Type /help for commands.`);
-    this.#context.sessionOpened(this);
   }
 
   #nameTimedOut(): void {

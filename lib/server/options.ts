@@ -120,10 +120,15 @@ export function resolveServerOptions(options: ChatServerOptions = {}): ResolvedS
   assertInteger('maxClients', resolved.maxClients, 1);
   assertInteger('maxMessageBytes', resolved.maxMessageBytes, 1);
   assertInteger('maxFrameBytes', resolved.maxFrameBytes, 64 * 1024 + 64, 64 * 1024 * 1024);
-  if (resolved.maxMessageBytes + 1024 > resolved.maxFrameBytes) {
-    throw new TypeError('Expected `maxMessageBytes` to leave 1024 bytes of room under `maxFrameBytes`');
+  // JSON escaping can grow text up to six times (\u0001); the frame must hold the worst case.
+  if (resolved.maxMessageBytes * 6 + 1024 > resolved.maxFrameBytes) {
+    throw new TypeError('Expected `maxFrameBytes` to be at least 6 × `maxMessageBytes` + 1024 (JSON escaping can grow a message six-fold)');
   }
   assertInteger('maxRoomsPerUser', resolved.maxRoomsPerUser, 1);
+  const distinctRooms = new Set(resolved.rooms).size;
+  if (distinctRooms > resolved.maxRoomsPerUser) {
+    throw new TypeError(`Expected at most \`maxRoomsPerUser\` (${resolved.maxRoomsPerUser}) default \`rooms\`, got ${distinctRooms}`);
+  }
   assertInteger('maxNameLength', resolved.maxNameLength, 1, 256);
   try {
     assertUserName(resolved.name, 256);
