@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { Waiters } from './waiters.js';
 
 /** A telnet-like test client: writes lines, collects the lines the server prints. */
 export class LineClient {
@@ -6,7 +7,7 @@ export class LineClient {
   readonly lines: string[] = [];
   readonly closed: Promise<void>;
   #partial = '';
-  #waiters: Array<() => boolean> = [];
+  readonly #waiters = new Waiters();
 
   private constructor(socket: Socket) {
     this.socket = socket;
@@ -15,12 +16,12 @@ export class LineClient {
       const parts = (this.#partial + text).split(/\r?\n/);
       this.#partial = parts.pop()!;
       this.lines.push(...parts);
-      this.#notify();
+      this.#waiters.notify();
     });
     socket.on('error', () => {});
     this.closed = new Promise((resolve) =>
       socket.on('close', () => {
-        this.#notify();
+        this.#waiters.notify();
         resolve();
       }),
     );
@@ -52,21 +53,12 @@ export class LineClient {
 
   /** Resolves with the first line (already printed or to come) matching `pattern`. */
   waitForLine(pattern: RegExp, timeoutMs = 5_000): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const found = this.lines.find((line) => pattern.test(line));
-        if (found !== undefined) resolve(found);
-        else if (this.socket.destroyed) reject(new Error(`Closed before a line matching ${pattern}; got:\n${this.lines.join('\n')}`));
-        else return false;
-        clearTimeout(timer);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((waiter) => waiter !== check);
-        reject(new Error(`No line matching ${pattern} within ${timeoutMs} ms; got:\n${this.lines.join('\n')}`));
-      }, timeoutMs);
-      if (!check()) this.#waiters.push(check);
-    });
+    return this.#waiters.until(
+      () => this.lines.find((line) => pattern.test(line)),
+      () => this.socket.destroyed,
+      () => `a line matching ${pattern}; got:\n${this.lines.join('\n')}`,
+      timeoutMs,
+    );
   }
 
   /** Closes the connection. */
@@ -74,7 +66,4 @@ export class LineClient {
     this.socket.destroy();
   }
 
-  #notify(): void {
-    this.#waiters = this.#waiters.filter((waiter) => !waiter());
-  }
 }

@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { PROTOCOL_VERSION, type FrameTypeValue } from '../../lib/protocol/constants.js';
 import { FrameDecoder } from '../../lib/protocol/decoder.js';
 import { encodeControl, encodePreamble } from '../../lib/protocol/encoder.js';
+import { Waiters } from './waiters.js';
 
 /** A frame as a raw client saw it. */
 export interface RawFrame {
@@ -20,7 +21,7 @@ export class RawClient {
   readonly frames: RawFrame[] = [];
   readonly closed: Promise<void>;
   #preamble: Buffer | undefined;
-  #waiters: Array<() => boolean> = [];
+  readonly #waiters = new Waiters();
 
   private constructor(socket: Socket) {
     this.socket = socket;
@@ -30,7 +31,7 @@ export class RawClient {
           const frame: RawFrame = { type, payload: Buffer.from(payload) };
           if (type === 1) frame.json = JSON.parse(payload.toString()) as Record<string, unknown>;
           this.frames.push(frame);
-          this.#notify();
+          this.#waiters.notify();
         },
       },
       64 * 1024 * 1024,
@@ -48,10 +49,10 @@ export class RawClient {
       }
     });
     socket.on('error', () => {});
-    socket.on('end', () => this.#notify());
+    socket.on('end', () => this.#waiters.notify());
     this.closed = new Promise((resolve) =>
       socket.on('close', () => {
-        this.#notify();
+        this.#waiters.notify();
         resolve();
       }),
     );
@@ -85,21 +86,12 @@ export class RawClient {
 
   /** Resolves with the first frame (already received or to come) that `accept`s. */
   waitFor(accept: (frame: RawFrame) => boolean, timeoutMs = 5_000): Promise<RawFrame> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const found = this.frames.find(accept);
-        if (found !== undefined) resolve(found);
-        else if (this.socket.destroyed || this.socket.readableEnded) reject(new Error('Connection closed while waiting for a frame'));
-        else return false;
-        clearTimeout(timer);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((waiter) => waiter !== check);
-        reject(new Error('Timed out waiting for a frame'));
-      }, timeoutMs);
-      if (!check()) this.#waiters.push(check);
-    });
+    return this.#waiters.until(
+      () => this.frames.find(accept),
+      () => this.socket.destroyed || this.socket.readableEnded,
+      () => `a frame; got ${JSON.stringify(this.frames.map((frame) => frame.json ?? frame.type))}`,
+      timeoutMs,
+    );
   }
 
   /** Closes the socket. */
@@ -107,7 +99,4 @@ export class RawClient {
     this.socket.destroy();
   }
 
-  #notify(): void {
-    this.#waiters = this.#waiters.filter((waiter) => !waiter());
-  }
 }
