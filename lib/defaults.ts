@@ -55,3 +55,24 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 /** Largest file a server accepts for upload (2 GiB). */
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** Directory of the default file store, relative to the working directory. */
+export const DEFAULT_STORAGE_DIRECTORY = 'piechat-files';
+
+/** Most transfers (uploads and downloads together) one connection may run at once. */
+export const DEFAULT_MAX_TRANSFERS = 8;
+
+/** Most bytes of stored files per user (10 GiB); uploads beyond it get `ERR_QUOTA_EXCEEDED`. */
+export const DEFAULT_QUOTA_BYTES = 10 * 1024 * 1024 * 1024;
+
+/** File bytes per data frame (64 KiB): small enough to interleave with chat, large enough to be cheap. */
+export const TRANSFER_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Flow-control window of a transfer (4 MiB): the most bytes a sender may have in flight beyond
+ * what the receiver has written. Neither side ever buffers more than this per transfer.
+ */
+export const DEFAULT_TRANSFER_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/** Least time between two `progress` events of one transfer (the last one always comes). */
+export const PROGRESS_INTERVAL_MS = 100;

@@ -16,12 +16,30 @@
  */
 export { ChatServer } from './server/chat-server.js';
 export type { ChatServerOptions } from './server/options.js';
-export type { ServerEvents, DisconnectEvent, ClientErrorEvent, SlowConsumerEvent } from './server/events.js';
+export type { ServerEvents, DisconnectEvent, ClientErrorEvent, SlowConsumerEvent, TransferEndEvent } from './server/events.js';
 export { ChatClient, type SendTarget, type RoomTarget, type UserTarget, type ClientState } from './client/chat-client.js';
 export type { ChatClientOptions } from './client/options.js';
 export type { ClientEvents, ConnectInfo, ClientDisconnectEvent } from './client/events.js';
+export type { SendFileOptions, UploadSource } from './client/upload-task.js';
+export type { DownloadOptions } from './client/download-task.js';
+export { Transfer, type TransferEvents } from './transfer/transfer.js';
+export type { FileStore, FileSink } from './stores/file-store.js';
+export { DiskFileStore, type DiskFileStoreOptions } from './stores/disk-file-store.js';
+export { sanitizeFileName } from './util/file-name.js';
 export { PieChatError, ERROR_CODES, isPieChatError, type ErrorCode, type PieChatErrorOptions } from './errors.js';
-export type { ChatMessage, JoinEvent, LeaveEvent, LeaveReason, ServerLimits, UserInfo, RoomInfo, BoundAddress } from './types.js';
+export type {
+  ChatMessage,
+  JoinEvent,
+  LeaveEvent,
+  LeaveReason,
+  ServerLimits,
+  UserInfo,
+  RoomInfo,
+  BoundAddress,
+  FileInfo,
+  TransferProgress,
+  ServerTransferProgress,
+} from './types.js';
 export { PROTOCOL_VERSION } from './protocol/constants.js';
 export { VERSION } from './version.js';
 export * as DEFAULTS from './defaults.js';

@@ -73,6 +73,8 @@ export interface ServerLimits {
   maxRoomsPerUser: number;
   /** Interval, in ms, at which the server expects to hear from the client (any frame or a ping). */
   heartbeatIntervalMs: number;
+  /** Most transfers (uploads and downloads) one connection may run at once. */
+  maxTransfers: number;
 }
 
 /** A connected user as the server sees it. */
@@ -105,4 +107,46 @@ export interface BoundAddress {
   family: string;
   /** The port bound (the ephemeral one when `listen(0)` was asked). */
   port: number;
+}
+
+/** A stored file: fully received, its SHA-256 verified. */
+export interface FileInfo {
+  /** Server-generated id (32 hexadecimal characters); the only way to name a file on the wire. */
+  id: string;
+  /** Display name, sanitised by the server (no directories, control characters or `..`). */
+  name: string;
+  /** Size in bytes. */
+  size: number;
+  /** SHA-256 of the content, hexadecimal. */
+  sha256: string;
+  /** Who uploaded it. */
+  from: string;
+  /** The room it was shared in; absent for a private file. */
+  room?: string;
+  /** The recipient of a private file; absent for a room file. */
+  to?: string;
+  /** When it was stored (ms since epoch). */
+  at: number;
+}
+
+/** One step of a transfer's progress: `bytes` only ever increases and ends equal to `total`. */
+export interface TransferProgress {
+  /** Id of the transfer (the `Transfer`'s `id`). */
+  transferId: string;
+  /** Id of the file, once the server assigned one. */
+  fileId?: string;
+  /** The file's display name. */
+  name: string;
+  /** `upload` (toward the server) or `download` (from it). */
+  direction: 'upload' | 'download';
+  /** Bytes moved so far. */
+  bytes: number;
+  /** Bytes in all. */
+  total: number;
+}
+
+/** Progress of a transfer the server carries, with the user at the other end. */
+export interface ServerTransferProgress extends TransferProgress {
+  /** The user uploading or downloading. */
+  user: string;
 }

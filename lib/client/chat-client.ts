@@ -6,7 +6,8 @@ import type { WelcomeMessage } from '../protocol/messages.js';
 import { parseServerMessage } from '../protocol/parse-server.js';
 import { Connection, type ConnectionHandler } from '../transport/connection.js';
 import { HeartbeatMonitor } from '../transport/heartbeat.js';
-import type { ChatMessage, LeaveReason, RoomInfo, ServerLimits } from '../types.js';
+import type { Writable } from 'node:stream';
+import type { ChatMessage, FileInfo, LeaveReason, RoomInfo, ServerLimits } from '../types.js';
 import { assertOptions, describe } from '../util/assert.js';
 import { assertRoomName } from '../util/names.js';
 import { emitSafely } from '../util/safe-emit.js';
@@ -15,7 +16,11 @@ import { dial } from './dial.js';
 import type { ClientEvents, ConnectInfo } from './events.js';
 import { resolveClientOptions, type ChatClientOptions, type ResolvedClientOptions } from './options.js';
 import { RequestTracker } from './requests.js';
-import { parseNothing, parseRoomList, parseSendResult, parseUserList, type MessageDraft } from './results.js';
+import { parseFileList, parseNothing, parseRoomList, parseSendResult, parseUserList, type MessageDraft } from './results.js';
+import { ClientTransfers } from './client-transfers.js';
+import type { DownloadOptions } from './download-task.js';
+import type { SendFileOptions, UploadSource } from './upload-task.js';
+import type { Transfer } from '../transfer/transfer.js';
 
 /** Where a message goes: a room the client is in, or one user. */
 export type SendTarget = RoomTarget | UserTarget;
@@ -72,6 +77,9 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   readonly #closeSignal = new AbortController();
   /** Whether the current connection completed its handshake (for the `disconnect` event). */
   #welcomed = false;
+  readonly #transfers: ClientTransfers;
+  /** Last stream id used on the current connection. */
+  #lastStream = 0;
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
 
@@ -80,6 +88,14 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     super();
     this.#options = resolveClientOptions(options);
     this.#requests = new RequestTracker(this.#options.requestTimeoutMs);
+    this.#transfers = new ClientTransfers({
+      live: () => this.#live(),
+      limits: () => this.#info?.limits,
+      request: (message, parse) => this.#request(message, parse),
+      nextStream: () => ++this.#lastStream,
+      progress: (progress) => emitSafely(this, 'progress', progress),
+      windowBytes: this.#options.transferWindowBytes,
+    });
   }
 
   /** Where the client is in its life. */
@@ -193,6 +209,54 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   /**
+   * Uploads a file to a room the client is in, or privately to one user, through the server.
+   * `source` is a file path, bytes in memory, or a `Readable` (then `options.size` is required).
+   * The returned {@link Transfer} emits `progress` and resolves with the stored file once the
+   * server verified its size and SHA-256; the room's members (or the recipient) get a `file` event.
+   *
+   * Rejects with `ERR_FILE_TOO_LARGE` (before a byte is sent), `ERR_NOT_IN_ROOM`,
+   * `ERR_UNKNOWN_USER`, `ERR_QUOTA_EXCEEDED`, `ERR_TOO_MANY_TRANSFERS`, `ERR_FILE_NOT_FOUND`
+   * (the path cannot be read), `ERR_CHECKSUM`, `ERR_ABORTED` (cancelled), `ERR_STORAGE` or
+   * `ERR_NOT_CONNECTED`; with a `TypeError` for bad arguments.
+   *
+   * @example
+   * ```ts
+   * const upload = client.sendFile('./report.pdf', { room: 'lobby' });
+   * upload.on('progress', ({ bytes, total }) => console.log(`${Math.round((100 * bytes) / total)}%`));
+   * const file = await upload;
+   * ```
+   */
+  sendFile(source: UploadSource, options: SendFileOptions): Transfer<FileInfo> {
+    return this.#transfers.upload(source, options);
+  }
+
+  /**
+   * Downloads a stored file into `destination`: a path (an existing directory receives the file
+   * under its display name), or a `Writable`. For a path, bytes go to a temporary file that is
+   * renamed into place only once the SHA-256 matches. Rejects with `ERR_FILE_NOT_FOUND`,
+   * `ERR_FORBIDDEN`, `ERR_CHECKSUM`, `ERR_ABORTED`, `ERR_STORAGE` or `ERR_NOT_CONNECTED`.
+   *
+   * @example
+   * ```ts
+   * client.on('file', (file) => client.download(file.id, './downloads/'));
+   * ```
+   */
+  download(fileId: string, destination: string | Writable, options: DownloadOptions = {}): Transfer<FileInfo> {
+    return this.#transfers.download(fileId, destination, options);
+  }
+
+  /** The files this client may download: of one room it is in, or all of them. Oldest first. */
+  files(options: { room?: string } = {}): Promise<FileInfo[]> {
+    try {
+      assertOptions('options', options);
+      if (options.room !== undefined) checkRoomArgument(options.room);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#request(options.room === undefined ? { t: 'files' } : { t: 'files', room: options.room }, parseFileList);
+  }
+
+  /**
    * Closes the connection. Requests still waiting reject with `ERR_CLOSED`. The client cannot be
    * used again. Resolves when the socket is closed.
    */
@@ -276,6 +340,15 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         this.#byeReason = message.reason;
         this.#connection?.close(new PieChatError('ERR_CLOSED', message.message));
         return;
+      case 'file':
+        emitSafely(this, 'file', message.file);
+        return;
+      case 'credit':
+        this.#transfers.credit(message);
+        return;
+      case 'cancel':
+        this.#transfers.cancelled(message);
+        return;
     }
   }
 
@@ -290,6 +363,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     for (const room of welcome.rooms) this.#rooms.add(room);
     this.#state = 'connected';
     this.#welcomed = true;
+    this.#lastStream = 0;
     this.#heartbeat = new HeartbeatMonitor<Connection>(welcome.limits.heartbeatIntervalMs, (dead) =>
       dead.fail(new PieChatError('ERR_TIMEOUT', 'No heartbeat from the server for two intervals'), false),
     );
@@ -300,8 +374,9 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     emitSafely(this, 'connect', this.#info);
   }
 
-  #onData(_frame: DataFrame): void {
-    throw new PieChatError('ERR_PROTOCOL', 'Data frame for a stream that is not open');
+  #onData(frame: DataFrame): void {
+    if (frame.stream > this.#lastStream || frame.stream === 0) throw new PieChatError('ERR_PROTOCOL', `Data on stream ${frame.stream}, which was never opened`);
+    this.#transfers.data(frame);
   }
 
   #onClose(error: PieChatError | undefined): void {
@@ -320,6 +395,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       ? new PieChatError('ERR_CLOSED', 'The client was closed')
       : (error ?? new PieChatError('ERR_NOT_CONNECTED', 'The server closed the connection'));
     this.#requests.rejectAll(failure);
+    this.#transfers.disconnected(failure);
     if (wasConnected) {
       const reason: LeaveReason = this.#byeReason ?? (this.#closing ? 'disconnected' : reasonFor(error));
       emitSafely(this, 'disconnect', error === undefined || this.#closing ? { reason } : { reason, error });

@@ -1,5 +1,5 @@
 import type { PieChatError } from '../errors.js';
-import type { ChatMessage, JoinEvent, LeaveEvent, LeaveReason, ServerLimits } from '../types.js';
+import type { ChatMessage, FileInfo, JoinEvent, LeaveEvent, LeaveReason, ServerLimits, TransferProgress } from '../types.js';
 
 /** What a client learns when its handshake completes (payload of `connect`, result of `connect()`). */
 export interface ConnectInfo {
@@ -36,6 +36,10 @@ export interface ClientEvents {
   join: (event: JoinEvent) => void;
   /** Another user left a room the client is in. */
   leave: (event: LeaveEvent) => void;
+  /** A file was stored in a room the client is in, or privately for it (not echoed to its uploader). */
+  file: (file: FileInfo) => void;
+  /** One of the client's transfers moved forward (the same reports as each `Transfer`'s `progress`). */
+  progress: (progress: TransferProgress) => void;
   /** The connection ended. */
   disconnect: (event: ClientDisconnectEvent) => void;
   /**

@@ -38,6 +38,12 @@ export interface ChatClientOptions {
    * @default 8388608
    */
   maxOutputBufferBytes?: number;
+  /**
+   * Flow-control window of each download: the most bytes the server may send beyond what the
+   * client has written. Bounds the client's memory per download.
+   * @default 4194304 (4 MiB)
+   */
+  transferWindowBytes?: number;
 }
 
 /** {@link ChatClientOptions} with every default applied. */
@@ -52,6 +58,7 @@ export function defaultClientOptions(): Omit<ResolvedClientOptions, 'name'> {
     requestTimeoutMs: defaults.DEFAULT_REQUEST_TIMEOUT_MS,
     maxFrameBytes: defaults.DEFAULT_MAX_FRAME_BYTES,
     maxOutputBufferBytes: defaults.DEFAULT_MAX_OUTPUT_BUFFER_BYTES,
+    transferWindowBytes: defaults.DEFAULT_TRANSFER_WINDOW_BYTES,
   };
 }
 
@@ -66,5 +73,6 @@ export function resolveClientOptions(options: ChatClientOptions): ResolvedClient
   assertInteger('requestTimeoutMs', resolved.requestTimeoutMs, 1);
   assertInteger('maxFrameBytes', resolved.maxFrameBytes, 64 * 1024 + 64);
   assertInteger('maxOutputBufferBytes', resolved.maxOutputBufferBytes, 64 * 1024);
+  assertInteger('transferWindowBytes', resolved.transferWindowBytes, 4 * defaults.TRANSFER_CHUNK_BYTES, 1024 * 1024 * 1024);
   return resolved;
 }

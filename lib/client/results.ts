@@ -1,5 +1,6 @@
 import { readCount, readObjectArray, readOptionalString, readString, readStringArray, type WireObject } from '../protocol/fields.js';
-import type { ChatMessage, RoomInfo } from '../types.js';
+import { parseFileInfo } from '../protocol/file-info.js';
+import type { ChatMessage, FileInfo, RoomInfo } from '../types.js';
 
 /** Most names or rooms a list reply may hold. */
 const MAX_LIST = 1_000_000;
@@ -29,6 +30,11 @@ export function parseRoomList(ok: WireObject): RoomInfo[] {
     name: readString(room, 'name', 256),
     users: readStringArray(room, 'users', MAX_LIST, 256),
   }));
+}
+
+/** The files in a `files` reply. */
+export function parseFileList(ok: WireObject): FileInfo[] {
+  return readObjectArray(ok, 'files', MAX_LIST).map(parseFileInfo);
 }
 
 /** A reply with nothing to return. */

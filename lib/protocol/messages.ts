@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.js';
-import type { ChatMessage, LeaveReason, ServerLimits } from '../types.js';
+import type { ChatMessage, FileInfo, LeaveReason, ServerLimits } from '../types.js';
 
 /**
  * Control messages of protocol v1, as they travel in control frames (UTF-8 JSON objects whose
@@ -51,11 +51,76 @@ export interface RoomsRequest {
   r: number;
 }
 
-/** Every message a client may send. */
-export type ClientMessage = HelloMessage | SendRequest | JoinRequest | LeaveRequest | UsersRequest | RoomsRequest;
+/** Starts an upload on a new stream; the server answers `ok` with the file id and the first window. */
+export interface UploadRequest {
+  t: 'upload';
+  r: number;
+  /** Client-chosen stream id, greater than any the client used before on this connection. */
+  stream: number;
+  /** The client's id of the transfer, echoed in the server's progress events. */
+  transfer: string;
+  name: string;
+  size: number;
+  room?: string;
+  to?: string;
+}
 
-/** Every request (message with an `r`) a client may send. */
-export type ClientRequest = Exclude<ClientMessage, HelloMessage>;
+/** Every byte of an upload was sent: the server verifies size and digest, stores and announces the file. */
+export interface EndRequest {
+  t: 'end';
+  r: number;
+  stream: number;
+  sha256: string;
+}
+
+/** Starts a download on a new stream; data flows once the client grants a window with `credit`. */
+export interface DownloadRequest {
+  t: 'download';
+  r: number;
+  stream: number;
+  transfer: string;
+  file: string;
+  /** Byte to start from (0 for a whole file). */
+  offset: number;
+}
+
+/** Lists the files the user may download, of one room or all. */
+export interface FilesRequest {
+  t: 'files';
+  r: number;
+  room?: string;
+}
+
+/** Flow control, either direction: the receiver wrote `ack` bytes and accepts `window` more. */
+export interface CreditMessage {
+  t: 'credit';
+  stream: number;
+  ack: number;
+  window: number;
+}
+
+/** Stops a transfer, either direction; the other side ends it with `code`. */
+export interface CancelMessage {
+  t: 'cancel';
+  stream: number;
+  code: ErrorCode;
+  message: string;
+}
+
+/** Requests about chat. */
+export type ChatRequest = SendRequest | JoinRequest | LeaveRequest | UsersRequest | RoomsRequest;
+
+/** Requests about files. */
+export type TransferRequest = UploadRequest | EndRequest | DownloadRequest | FilesRequest;
+
+/** Every request (message with an `r`) a client may send after its hello. */
+export type ClientRequest = ChatRequest | TransferRequest;
+
+/** Messages without an answer a client may send after its hello. */
+export type ClientNotice = CreditMessage | CancelMessage;
+
+/** Every message a client may send. */
+export type ClientMessage = HelloMessage | ClientRequest | ClientNotice;
 
 /** The server's answer to a hello: the session is open. */
 export interface WelcomeMessage {
@@ -115,5 +180,21 @@ export interface ByeMessage {
   retryAfterMs?: number;
 }
 
+/** A file was stored in a room the receiver is in, or privately for the receiver. */
+export interface FileMessage {
+  t: 'file';
+  file: FileInfo;
+}
+
 /** Every message a server may send. */
-export type ServerMessage = WelcomeMessage | OkMessage | ErrMessage | MsgMessage | JoinMessage | LeaveMessage | ByeMessage;
+export type ServerMessage =
+  | WelcomeMessage
+  | OkMessage
+  | ErrMessage
+  | MsgMessage
+  | JoinMessage
+  | LeaveMessage
+  | ByeMessage
+  | FileMessage
+  | CreditMessage
+  | CancelMessage;

@@ -1,9 +1,12 @@
 import { PieChatError } from '../errors.js';
 import { readCount, readOptionalString, readString, type WireObject } from './fields.js';
-import type { ClientRequest, HelloMessage } from './messages.js';
+import type { ClientNotice, ClientRequest, HelloMessage } from './messages.js';
+import { parseCancel, parseCredit, readStream } from './parse-transfer.js';
 
-/** For fields whose limit the hub checks with a specific error code (the frame limit bounds them here). */
+/** For fields whose limit the server checks with a specific error code (the frame limit bounds them here). */
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+/** Longest client-side transfer id. */
+const MAX_TRANSFER_ID_LENGTH = 64;
 
 /**
  * Checks the first frame of a binary client. Only the fields PieChat knows are copied into a
@@ -18,26 +21,37 @@ export function parseHello(object: WireObject): HelloMessage {
   return hello;
 }
 
+/** Reads the `room` or `to` of a message that needs exactly one of them. */
+function readTarget(object: WireObject): { room: string } | { to: string } {
+  const room = readOptionalString(object, 'room', UNBOUNDED);
+  const to = readOptionalString(object, 'to', UNBOUNDED);
+  if ((room === undefined) === (to === undefined)) {
+    throw new PieChatError('ERR_PROTOCOL', `Invalid "${String(object.t)}" message: exactly one of \`room\` and \`to\` is required`);
+  }
+  return room !== undefined ? { room } : { to: to! };
+}
+
+/** True for the messages without an answer (`credit`, `cancel`). */
+export function isClientNotice(object: WireObject): boolean {
+  return object.t === 'credit' || object.t === 'cancel';
+}
+
+/** Checks a `credit` or `cancel` from a client. */
+export function parseClientNotice(object: WireObject): ClientNotice {
+  return object.t === 'credit' ? parseCredit(object) : parseCancel(object);
+}
+
 /**
  * Checks a request from a client that has completed its handshake. Only shapes are checked here
- * (the frame limit already bounds sizes); limits such as the message length are the hub's, which
- * refuses with a specific code and keeps the connection. Throws `ERR_PROTOCOL` for anything
- * malformed or unknown.
+ * (the frame limit already bounds sizes); limits such as the message length are the server's,
+ * which refuses with a specific code and keeps the connection. Throws `ERR_PROTOCOL` for
+ * anything malformed or unknown.
  */
 export function parseClientRequest(object: WireObject): ClientRequest {
   const r = readCount(object, 'r');
   switch (object.t) {
-    case 'send': {
-      const request: ClientRequest = { t: 'send', r, text: readString(object, 'text', UNBOUNDED) };
-      const room = readOptionalString(object, 'room', UNBOUNDED);
-      const to = readOptionalString(object, 'to', UNBOUNDED);
-      if ((room === undefined) === (to === undefined)) {
-        throw new PieChatError('ERR_PROTOCOL', 'Invalid "send" message: exactly one of `room` and `to` is required');
-      }
-      if (room !== undefined) request.room = room;
-      if (to !== undefined) request.to = to;
-      return request;
-    }
+    case 'send':
+      return { t: 'send', r, text: readString(object, 'text', UNBOUNDED), ...readTarget(object) };
     case 'join':
     case 'leave':
       return { t: object.t, r, room: readString(object, 'room', UNBOUNDED) };
@@ -47,6 +61,31 @@ export function parseClientRequest(object: WireObject): ClientRequest {
     }
     case 'rooms':
       return { t: 'rooms', r };
+    case 'upload':
+      return {
+        t: 'upload',
+        r,
+        stream: readStream(object),
+        transfer: readString(object, 'transfer', MAX_TRANSFER_ID_LENGTH),
+        name: readString(object, 'name', UNBOUNDED),
+        size: readCount(object, 'size'),
+        ...readTarget(object),
+      };
+    case 'end':
+      return { t: 'end', r, stream: readStream(object), sha256: readString(object, 'sha256', 64) };
+    case 'download':
+      return {
+        t: 'download',
+        r,
+        stream: readStream(object),
+        transfer: readString(object, 'transfer', MAX_TRANSFER_ID_LENGTH),
+        file: readString(object, 'file', 64),
+        offset: readCount(object, 'offset'),
+      };
+    case 'files': {
+      const room = readOptionalString(object, 'room', UNBOUNDED);
+      return room === undefined ? { t: 'files', r } : { t: 'files', r, room };
+    }
     default:
       throw new PieChatError('ERR_PROTOCOL', `Unknown message type "${String(object.t).slice(0, 32)}"`);
   }

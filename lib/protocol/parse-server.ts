@@ -11,6 +11,8 @@ import {
   readStringArray,
   type WireObject,
 } from './fields.js';
+import { parseFileInfo } from './file-info.js';
+import { parseCancel, parseCredit } from './parse-transfer.js';
 import type { ByeMessage, ErrMessage, JoinMessage, LeaveMessage, MsgMessage, OkMessage, ServerMessage, WelcomeMessage } from './messages.js';
 
 /** A server message after checking: a chat message arrives as a fresh {@link ChatMessage}. */
@@ -52,6 +54,7 @@ function parseLimits(object: WireObject): ServerLimits {
     maxFileBytes: readCount(object, 'maxFileBytes'),
     maxRoomsPerUser: readCount(object, 'maxRoomsPerUser'),
     heartbeatIntervalMs: readCount(object, 'heartbeatIntervalMs'),
+    maxTransfers: readCount(object, 'maxTransfers'),
   };
 }
 
@@ -120,6 +123,12 @@ export function parseServerMessage(object: WireObject): InboundServerMessage {
       return parseWelcome(object);
     case 'bye':
       return parseBye(object);
+    case 'file':
+      return { t: 'file', file: parseFileInfo(readObject(object, 'file')) };
+    case 'credit':
+      return parseCredit(object);
+    case 'cancel':
+      return parseCancel(object);
     default:
       throw new PieChatError('ERR_PROTOCOL', `Unknown message type "${String(object.t).slice(0, 32)}"`);
   }

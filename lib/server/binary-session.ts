@@ -3,16 +3,23 @@ import { HANDSHAKE_MAX_FRAME_BYTES } from '../defaults.js';
 import { PieChatError, toPieChatError } from '../errors.js';
 import type { DataFrame } from '../protocol/decoder.js';
 import type { WireObject } from '../protocol/fields.js';
-import type { ClientRequest } from '../protocol/messages.js';
-import { parseClientRequest, parseHello } from '../protocol/parse-client.js';
+import type { ChatRequest, ClientRequest, TransferRequest } from '../protocol/messages.js';
+import { isClientNotice, parseClientNotice, parseClientRequest, parseHello } from '../protocol/parse-client.js';
 import { PROTOCOL_VERSION } from '../protocol/constants.js';
 import { Connection, type ConnectionHandler } from '../transport/connection.js';
 import type { LeaveReason } from '../types.js';
 import { randomToken } from '../util/ids.js';
 import { CHAT_REQUESTS, type RequestHandler } from './chat-requests.js';
 import { leaveReasonFor, type SessionContext } from './context.js';
-import type { JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
+import type { FileDelivery, JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
 import type { Member } from './member.js';
+import { SessionTransfers } from './session-transfers.js';
+
+const TRANSFER_REQUESTS: ReadonlySet<string> = new Set<TransferRequest['t']>(['upload', 'end', 'download', 'files']);
+
+function isTransferRequest(request: ClientRequest): request is TransferRequest {
+  return TRANSFER_REQUESTS.has(request.t);
+}
 
 /**
  * A PieChat client on the server: performs the hello/welcome handshake, then answers requests
@@ -25,6 +32,7 @@ export class BinarySession implements ConnectionHandler, Member {
   readonly address: string;
   readonly connection: Connection;
   readonly #context: SessionContext;
+  readonly #transfers: SessionTransfers;
   #name = '';
   #admitted = false;
   #handshakeTimer: NodeJS.Timeout | undefined;
@@ -43,6 +51,7 @@ export class BinarySession implements ConnectionHandler, Member {
       { maxFrameBytes: HANDSHAKE_MAX_FRAME_BYTES, maxOutputBytes: context.options.maxOutputBufferBytes },
       initial,
     );
+    this.#transfers = new SessionTransfers(context, this, this.connection);
     this.#handshakeTimer = setTimeout(handshakeTimedOut, context.options.handshakeTimeoutMs, this).unref();
     context.track(this);
   }
@@ -70,21 +79,33 @@ export class BinarySession implements ConnectionHandler, Member {
       this.#hello(object);
       return;
     }
+    if (isClientNotice(object)) {
+      this.#transfers.notice(parseClientNotice(object));
+      return;
+    }
     const request = parseClientRequest(object);
-    const handler = CHAT_REQUESTS[request.t] as RequestHandler<ClientRequest>;
+    if (isTransferRequest(request)) {
+      // File requests wait on storage; their answer comes when it is done.
+      this.#transfers.handle(request).then(
+        (result) => this.#reply(request.r, result),
+        (error: unknown) => this.#refuse(request.r, error),
+      );
+      return;
+    }
+    const handler = CHAT_REQUESTS[request.t] as RequestHandler<ChatRequest>;
     let result: object;
     try {
       result = handler(this.#context.hub, this, request);
     } catch (error) {
-      const failure = toPieChatError(error);
-      this.connection.send({ t: 'err', r: request.r, code: failure.code, message: failure.message });
+      this.#refuse(request.r, error);
       return;
     }
-    this.connection.send({ t: 'ok', r: request.r, ...result });
+    this.#reply(request.r, result);
   }
 
-  onData(_frame: DataFrame): void {
-    throw new PieChatError('ERR_PROTOCOL', 'Data frame for a stream that is not open');
+  onData(frame: DataFrame): void {
+    if (!this.#admitted) throw new PieChatError('ERR_PROTOCOL', 'Data frame before the hello');
+    this.#transfers.data(frame);
   }
 
   onDrain(): void {}
@@ -92,12 +113,17 @@ export class BinarySession implements ConnectionHandler, Member {
   onClose(error: PieChatError | undefined): void {
     clearTimeout(this.#handshakeTimer);
     this.#context.heartbeat.delete(this.connection);
+    this.#transfers.close(error ?? new PieChatError('ERR_CLOSED', 'The connection closed'));
     const reason = this.#closeReason ?? leaveReasonFor(error);
     if (this.#admitted) this.#context.hub.remove(this, reason);
     this.#context.sessionClosed(this, this.#admitted ? this : undefined, this.address, reason, error);
   }
 
   deliverMessage(delivery: MessageDelivery): void {
+    this.connection.write(delivery.frame);
+  }
+
+  deliverFile(delivery: FileDelivery): void {
     this.connection.write(delivery.frame);
   }
 
@@ -111,6 +137,19 @@ export class BinarySession implements ConnectionHandler, Member {
 
   deliverOffline(): void {
     // Binary clients learn of a departure from the per-room leave events.
+  }
+
+  #reply(r: number, result: object): void {
+    this.connection.send({ t: 'ok', r, ...result });
+  }
+
+  #refuse(r: number, error: unknown): void {
+    const failure = toPieChatError(error);
+    if (failure.code === 'ERR_PROTOCOL') {
+      this.connection.fail(failure);
+      return;
+    }
+    this.connection.send({ t: 'err', r, code: failure.code, message: failure.message });
   }
 
   #hello(object: WireObject): void {

@@ -1,11 +1,11 @@
-import type { ClientRequest } from '../protocol/messages.js';
+import type { ChatRequest } from '../protocol/messages.js';
 import type { Hub } from './hub.js';
 import type { Member } from './member.js';
 
 /** Answers one request; the returned fields go into the `ok` reply. Throws a `PieChatError` to refuse it. */
-export type RequestHandler<R extends ClientRequest> = (hub: Hub, member: Member, request: R) => object;
+export type RequestHandler<R extends ChatRequest> = (hub: Hub, member: Member, request: R) => object;
 
-type HandlerTable = { [T in ClientRequest['t']]: RequestHandler<Extract<ClientRequest, { t: T }>> };
+type HandlerTable = { [T in ChatRequest['t']]: RequestHandler<Extract<ChatRequest, { t: T }>> };
 
 /** The chat requests of protocol v1, by message type. */
 export const CHAT_REQUESTS: HandlerTable = {

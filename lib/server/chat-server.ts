@@ -1,6 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
-import { DEFAULT_MAX_FILE_BYTES } from '../defaults.js';
 import { PieChatError, toPieChatError } from '../errors.js';
 import { type Connection } from '../transport/connection.js';
 import { HeartbeatMonitor } from '../transport/heartbeat.js';
@@ -13,7 +12,8 @@ import type { Closable, SessionContext } from './context.js';
 import type { ServerEvents } from './events.js';
 import { Hub } from './hub.js';
 import type { Member } from './member.js';
-import { resolveServerOptions, type ChatServerOptions, type ResolvedServerOptions } from './options.js';
+import { FileCatalog } from './file-catalog.js';
+import { resolveServerOptions, storeOf, type ChatServerOptions, type ResolvedServerOptions } from './options.js';
 
 /** Codes with which a connection is reported as a `client-error`: the peer broke a rule. */
 const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_PROTOCOL', 'ERR_FRAME_TOO_LARGE', 'ERR_TIMEOUT']);
@@ -54,10 +54,12 @@ export class ChatServer extends EventEmitter<ServerEvents> {
     const limits: ServerLimits = {
       maxFrameBytes: this.#options.maxFrameBytes,
       maxMessageBytes: this.#options.maxMessageBytes,
-      maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+      maxFileBytes: this.#options.maxFileBytes,
       maxRoomsPerUser: this.#options.maxRoomsPerUser,
       heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
+      maxTransfers: this.#options.maxTransfers,
     };
+    const store = storeOf(this.#options.storage);
     this.#hub = new Hub(
       {
         serverName: this.#options.name,
@@ -71,6 +73,7 @@ export class ChatServer extends EventEmitter<ServerEvents> {
         onJoin: (event) => this.#emit('join', event),
         onLeave: (event) => this.#emit('leave', event),
         onMessage: (message) => this.#emit('message', message),
+        onFile: (file) => this.#emit('file', file),
       },
     );
     this.#heartbeat = new HeartbeatMonitor<Connection>(this.#options.heartbeatIntervalMs, (connection) =>
@@ -81,6 +84,10 @@ export class ChatServer extends EventEmitter<ServerEvents> {
       hub: this.#hub,
       heartbeat: this.#heartbeat,
       limits,
+      store,
+      catalog: new FileCatalog(store, this.#options.quotaBytes),
+      transferProgress: (progress) => this.#emit('progress', progress),
+      transferEnded: (event) => this.#emit('transfer-end', event),
       track: (connection) => this.#connections.add(connection),
       untrack: (connection) => this.#untrack(connection),
       sessionOpened: (member) => this.#emit('connect', userInfo(member)),

@@ -1,7 +1,10 @@
 import type { PieChatError } from '../errors.js';
 import type { Connection } from '../transport/connection.js';
 import type { HeartbeatMonitor } from '../transport/heartbeat.js';
-import type { LeaveReason, ServerLimits } from '../types.js';
+import type { FileStore } from '../stores/file-store.js';
+import type { LeaveReason, ServerLimits, ServerTransferProgress } from '../types.js';
+import type { TransferEndEvent } from './events.js';
+import type { FileCatalog } from './file-catalog.js';
 import type { Hub } from './hub.js';
 import type { Member } from './member.js';
 import type { ResolvedServerOptions } from './options.js';
@@ -21,6 +24,14 @@ export interface SessionContext {
   readonly heartbeat: HeartbeatMonitor<Connection>;
   /** The limits advertised in every welcome. */
   readonly limits: ServerLimits;
+  /** Where files are kept. */
+  readonly store: FileStore;
+  /** What is stored, who may see it, quotas. */
+  readonly catalog: FileCatalog;
+  /** A transfer moved forward. */
+  transferProgress(progress: ServerTransferProgress): void;
+  /** A transfer ended. */
+  transferEnded(event: TransferEndEvent): void;
   /** A connection (opening or session) is live; the server tracks it until `sessionClosed`. */
   track(connection: Closable): void;
   /** A connection was handed over to a session, which tracks itself. */

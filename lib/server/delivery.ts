@@ -1,5 +1,5 @@
 import { encodeControl } from '../protocol/encoder.js';
-import type { ChatMessage, JoinEvent, LeaveEvent } from '../types.js';
+import type { ChatMessage, FileInfo, JoinEvent, LeaveEvent } from '../types.js';
 
 /**
  * One event on its way to many members. The wire frame is encoded at most once, on first use,
@@ -46,5 +46,16 @@ export class LeaveDelivery extends Delivery {
 
   protected toWire(): object {
     return { t: 'leave', room: this.event.room, user: this.event.user, reason: this.event.reason };
+  }
+}
+
+/** A newly stored file on its way to its room's members or to its recipient. */
+export class FileDelivery extends Delivery {
+  constructor(readonly file: FileInfo) {
+    super();
+  }
+
+  protected toWire(): object {
+    return { t: 'file', file: this.file };
   }
 }

@@ -1,5 +1,25 @@
 import type { PieChatError } from '../errors.js';
-import type { BoundAddress, ChatMessage, JoinEvent, LeaveEvent, LeaveReason, UserInfo } from '../types.js';
+import type { BoundAddress, ChatMessage, FileInfo, JoinEvent, LeaveEvent, LeaveReason, ServerTransferProgress, UserInfo } from '../types.js';
+
+/** Payload of the server's `transfer-end` event: an upload or download finished, or failed. */
+export interface TransferEndEvent {
+  /** The user at the other end. */
+  user: string;
+  /** The client's id of the transfer (its `Transfer`'s `id`). */
+  transferId: string;
+  /** The file's id. */
+  fileId: string;
+  /** The file's display name. */
+  name: string;
+  /** `upload` (toward the server) or `download` (from it). */
+  direction: 'upload' | 'download';
+  /** Bytes moved before the end. */
+  bytes: number;
+  /** Size of the file. */
+  total: number;
+  /** Why it failed (`ERR_ABORTED`, `ERR_CHECKSUM`, `ERR_STORAGE`, `ERR_CLOSED`, ...); absent on success. */
+  error?: PieChatError;
+}
 
 /** Payload of the server's `disconnect` event. */
 export interface DisconnectEvent {
@@ -45,6 +65,12 @@ export interface ServerEvents {
   leave: (event: LeaveEvent) => void;
   /** A room, private or system message was accepted and delivered. */
   message: (message: ChatMessage) => void;
+  /** A file was stored and verified, and announced to its room or recipient. */
+  file: (file: FileInfo) => void;
+  /** A transfer the server carries moved forward (throttled; `bytes` only increases, the last equals `total`). */
+  progress: (progress: ServerTransferProgress) => void;
+  /** An upload or download ended, successfully or with `error`. */
+  'transfer-end': (event: TransferEndEvent) => void;
   /** A connection broke the protocol or a deadline and was closed; the server carries on. */
   'client-error': (event: ClientErrorEvent) => void;
   /** A user stopped reading and was disconnected to keep the server's memory bounded. */

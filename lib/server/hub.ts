@@ -1,8 +1,8 @@
 import { PieChatError } from '../errors.js';
-import type { ChatMessage, JoinEvent, LeaveEvent, LeaveReason, RoomInfo, UserInfo } from '../types.js';
+import type { ChatMessage, FileInfo, JoinEvent, LeaveEvent, LeaveReason, RoomInfo, UserInfo } from '../types.js';
 import { createIdFactory } from '../util/ids.js';
 import { assertRoomName, assertUserName, nameKey, quote } from '../util/names.js';
-import { JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
+import { FileDelivery, JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
 import type { Member } from './member.js';
 
 /** What the hub reports to the server that owns it. */
@@ -10,6 +10,7 @@ export interface HubObserver {
   onJoin(event: JoinEvent): void;
   onLeave(event: LeaveEvent): void;
   onMessage(message: ChatMessage): void;
+  onFile(file: FileInfo): void;
 }
 
 /** The limits the hub enforces. */
@@ -183,6 +184,21 @@ export class Hub {
       sent.push(message);
     }
     return sent;
+  }
+
+  /**
+   * Announces a stored file to the members of its room (but its uploader) or to its recipient,
+   * if online, and to the server.
+   */
+  announceFile(file: FileInfo, uploader: Member): void {
+    const delivery = new FileDelivery(file);
+    if (file.room !== undefined) {
+      const room = this.#rooms.get(file.room);
+      if (room !== undefined) for (const member of room.members) if (member !== uploader) member.deliverFile(delivery);
+    } else if (file.to !== undefined) {
+      this.find(file.to)?.deliverFile(delivery);
+    }
+    this.#observer.onFile(file);
   }
 
   /** Names of the members of `roomName`, or of every user when undefined. */

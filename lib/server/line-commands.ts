@@ -1,6 +1,7 @@
 import { toPieChatError } from '../errors.js';
+import type { FileCatalog } from './file-catalog.js';
 import type { Hub } from './hub.js';
-import { formatError, HELP_TEXT, printable } from './line-format.js';
+import { formatError, formatFileLine, HELP_TEXT, printable } from './line-format.js';
 import type { Member } from './member.js';
 
 /** What a command needs of the line-mode user that typed it. */
@@ -13,7 +14,13 @@ export interface LineUser extends Member {
   quit(): void;
 }
 
-type Command = (hub: Hub, user: LineUser, argument: string) => void;
+/** What commands act on: the chat and the files. */
+export interface LineChat {
+  readonly hub: Hub;
+  readonly catalog: FileCatalog;
+}
+
+type Command = (chat: LineChat, user: LineUser, argument: string) => void | Promise<void>;
 
 function firstWord(text: string): [string, string] {
   const trimmed = text.trim();
@@ -22,10 +29,10 @@ function firstWord(text: string): [string, string] {
 }
 
 const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
-  ['help', (_hub, user) => user.print(HELP_TEXT)],
+  ['help', (_chat, user) => user.print(HELP_TEXT)],
   [
     'join',
-    (hub, user, room) => {
+    ({ hub }, user, room) => {
       if (room === '') return user.print(formatError('Usage: /join <room>'));
       const already = user.rooms.has(room);
       const members = hub.join(user, room);
@@ -37,7 +44,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ],
   [
     'leave',
-    (hub, user, argument) => {
+    ({ hub }, user, argument) => {
       const room = argument === '' ? user.currentRoom : argument;
       if (room === undefined) return user.print(formatError('You are in no room'));
       hub.leave(user, room);
@@ -47,7 +54,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ],
   [
     'msg',
-    (hub, user, argument) => {
+    ({ hub }, user, argument) => {
       const [to, text] = firstWord(argument);
       if (to === '' || text === '') return user.print(formatError('Usage: /msg <user> <text>'));
       const message = hub.whisper(user, to, text);
@@ -56,7 +63,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ],
   [
     'users',
-    (hub, user, argument) => {
+    ({ hub }, user, argument) => {
       const room = argument === '' ? user.currentRoom : argument;
       if (room === '*' || room === undefined) {
         const names = hub.userNames();
@@ -68,33 +75,46 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ],
   [
     'rooms',
-    (hub, user) => {
+    ({ hub }, user) => {
       const rooms = hub.rooms();
       if (rooms.length === 0) return user.print('No rooms');
       for (const room of rooms) user.print(`${room.name} (${room.users.length}): ${room.users.join(', ')}`);
     },
   ],
-  ['nick', (_hub, user) => user.print(formatError(`You are ${user.name}; names are fixed for a connection (reconnect to change it)`))],
-  ['quit', (_hub, user) => user.quit()],
+  ['nick', (_chat, user) => user.print(formatError(`You are ${user.name}; names are fixed for a connection (reconnect to change it)`))],
+  [
+    'files',
+    async ({ catalog }, user, argument) => {
+      const room = argument === '' ? undefined : argument;
+      if (room !== undefined && !user.rooms.has(room)) return user.print(formatError(`Not in room ${JSON.stringify(room)}`));
+      await catalog.load();
+      const files = catalog.visibleTo(user, room);
+      if (files.length === 0) return user.print(room === undefined ? 'No files yet' : `No files in ${room} yet`);
+      for (const file of files) user.print(formatFileLine(file));
+    },
+  ],
+  ['quit', (_chat, user) => user.quit()],
 ]);
 
 /**
  * Runs one line typed by an admitted line-mode user: a `/command`, or text for the current
  * room. Refusals are printed to the user, never thrown.
  */
-export function runLine(hub: Hub, user: LineUser, line: string): void {
+export function runLine(chat: LineChat, user: LineUser, line: string): void {
   if (line.trim() === '') return;
+  const refuse = (error: unknown): void => user.print(formatError(toPieChatError(error).message));
   try {
     if (!line.startsWith('/')) {
       if (user.currentRoom === undefined) return user.print(formatError('You are in no room: /join <room> first'));
-      hub.say(user, user.currentRoom, line);
+      chat.hub.say(user, user.currentRoom, line);
       return;
     }
     const [name, argument] = firstWord(line.slice(1));
     const command = COMMANDS.get(name.toLowerCase());
     if (command === undefined) return user.print(formatError(`Unknown command /${printable(name)}; /help lists them`));
-    command(hub, user, argument);
+    const done = command(chat, user, argument);
+    if (done !== undefined) done.catch(refuse);
   } catch (error) {
-    user.print(formatError(toPieChatError(error).message));
+    refuse(error);
   }
 }

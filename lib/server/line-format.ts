@@ -1,5 +1,6 @@
 import type { ChatMessage, LeaveReason } from '../types.js';
 
+import type { FileInfo } from '../types.js';
 import { printable } from '../util/text.js';
 
 export { printable };
@@ -27,6 +28,30 @@ export function formatOffline(user: string, reason: LeaveReason): string {
   return reason === 'timeout' ? `${user} is offline (timed out)` : `${user} is offline`;
 }
 
+/** `1.5 MiB` for a byte count. */
+export function formatSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** `[lobby] alice shared report.pdf (1.2 MiB), id 0123…` — how a line-mode user hears of a new file. */
+export function formatFileShared(file: FileInfo): string {
+  const where = file.room === undefined ? `${file.from} -> you` : file.room;
+  return `[${where}] ${file.from} shared ${printable(file.name)} (${formatSize(file.size)}), id ${file.id}`;
+}
+
+/** One line of `/files`. */
+export function formatFileLine(file: FileInfo): string {
+  const where = file.room === undefined ? `${file.from} -> ${file.to}` : file.room;
+  return `${file.id}  ${formatSize(file.size).padStart(10)}  [${where}] ${file.from}: ${printable(file.name)}`;
+}
+
 /** An error or refusal. */
 export function formatError(message: string): string {
   return `! ${message}`;
@@ -41,6 +66,7 @@ export const HELP_TEXT = [
   '  /msg <user> <text>   send a private message',
   '  /users [room]        who is in a room (default: the current one; * for everyone)',
   '  /rooms               rooms and their members',
+  '  /files [room]        files you may download (default: all of them)',
   '  /nick <name>         choose your name (before you have one)',
   '  /quit                leave the chat',
 ].join('\r\n');

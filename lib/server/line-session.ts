@@ -3,9 +3,9 @@ import { StringDecoder } from 'node:string_decoder';
 import { PieChatError, toPieChatError } from '../errors.js';
 import type { LeaveReason } from '../types.js';
 import { leaveReasonFor, type SessionContext } from './context.js';
-import type { JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
+import type { FileDelivery, JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
 import { runLine, type LineUser } from './line-commands.js';
-import { formatError, formatJoin, formatLeave, formatMessage, formatOffline } from './line-format.js';
+import { formatError, formatFileShared, formatJoin, formatLeave, formatMessage, formatOffline } from './line-format.js';
 
 const TELNET_IAC = 0xff;
 
@@ -135,6 +135,10 @@ export class LineSession implements LineUser {
     this.print(formatMessage(delivery.message));
   }
 
+  deliverFile(delivery: FileDelivery): void {
+    this.print(formatFileShared(delivery.file));
+  }
+
   deliverJoin(delivery: JoinDelivery): void {
     this.print(formatJoin(delivery.event.user, delivery.event.room));
   }
@@ -149,7 +153,7 @@ export class LineSession implements LineUser {
 
   #line(line: string): void {
     if (this.#admitted) {
-      runLine(this.#context.hub, this, line);
+      runLine(this.#context, this, line);
       return;
     }
     const name = line.trim().replace(/^\/nick\s+/i, '');

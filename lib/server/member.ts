@@ -1,5 +1,5 @@
 import type { LeaveReason } from '../types.js';
-import type { JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
+import type { FileDelivery, JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
 
 /**
  * A connected user as the hub routes to it: a binary session or a line-mode session.
@@ -20,6 +20,8 @@ export interface Member {
   inboxSeq: number;
   /** A message for a room the user is in, or addressed to the user. */
   deliverMessage(delivery: MessageDelivery): void;
+  /** A file was stored in a room this user is in, or privately for this user. */
+  deliverFile(delivery: FileDelivery): void;
   /** Another user joined a room this user is in. */
   deliverJoin(delivery: JoinDelivery): void;
   /** Another user left a room this user is in. */

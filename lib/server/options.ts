@@ -1,5 +1,8 @@
 import * as defaults from '../defaults.js';
 import { assertRoomName, assertUserName } from '../util/names.js';
+import { TRANSFER_CHUNK_BYTES } from '../defaults.js';
+import { DiskFileStore } from '../stores/disk-file-store.js';
+import type { FileStore } from '../stores/file-store.js';
 import { assertBoolean, assertInteger, assertOptions, assertString, describe, withDefaults } from '../util/assert.js';
 
 /** Options of a {@link ChatServer}. Every one is optional. */
@@ -77,10 +80,45 @@ export interface ChatServerOptions {
    * @default 8388608
    */
   maxOutputBufferBytes?: number;
+  /**
+   * Where uploaded files are kept: a directory for the default {@link DiskFileStore}, or any
+   * {@link FileStore}. The directory is created on first use.
+   * @default 'piechat-files' (relative to the working directory)
+   */
+  storage?: string | FileStore;
+  /**
+   * Largest file accepted; advertised in the welcome so that a client refuses a larger one with
+   * `ERR_FILE_TOO_LARGE` before sending a byte.
+   * @default 2147483648 (2 GiB)
+   */
+  maxFileBytes?: number;
+  /**
+   * Most transfers (uploads and downloads together) one connection may run at once; one more is
+   * refused with `ERR_TOO_MANY_TRANSFERS`.
+   * @default 8
+   */
+  maxTransfers?: number;
+  /**
+   * Most bytes of stored files per user (counted by uploader, uploads in progress included);
+   * beyond it an upload is refused with `ERR_QUOTA_EXCEEDED`.
+   * @default 10737418240 (10 GiB)
+   */
+  quotaBytes?: number;
+  /**
+   * Flow-control window of each upload: the most bytes a client may send beyond what the server
+   * has written to storage. Bounds the server's memory per upload.
+   * @default 4194304 (4 MiB)
+   */
+  transferWindowBytes?: number;
 }
 
 /** {@link ChatServerOptions} with every default applied. */
 export type ResolvedServerOptions = Required<Omit<ChatServerOptions, 'host'>> & { host: string | undefined };
+
+/** The file store of resolved options: a directory becomes a {@link DiskFileStore}. */
+export function storeOf(storage: string | FileStore): FileStore {
+  return typeof storage === 'string' ? new DiskFileStore(storage) : storage;
+}
 
 /** The defaults of {@link ChatServerOptions}. */
 export function defaultServerOptions(): ResolvedServerOptions {
@@ -99,6 +137,11 @@ export function defaultServerOptions(): ResolvedServerOptions {
     lineMode: true,
     lineModeDelayMs: defaults.DEFAULT_LINE_MODE_DELAY_MS,
     maxOutputBufferBytes: defaults.DEFAULT_MAX_OUTPUT_BUFFER_BYTES,
+    storage: defaults.DEFAULT_STORAGE_DIRECTORY,
+    maxFileBytes: defaults.DEFAULT_MAX_FILE_BYTES,
+    maxTransfers: defaults.DEFAULT_MAX_TRANSFERS,
+    quotaBytes: defaults.DEFAULT_QUOTA_BYTES,
+    transferWindowBytes: defaults.DEFAULT_TRANSFER_WINDOW_BYTES,
   };
 }
 
@@ -140,6 +183,26 @@ export function resolveServerOptions(options: ChatServerOptions = {}): ResolvedS
   assertBoolean('lineMode', resolved.lineMode);
   assertInteger('lineModeDelayMs', resolved.lineModeDelayMs, 0);
   assertInteger('maxOutputBufferBytes', resolved.maxOutputBufferBytes, 64 * 1024);
+  if (typeof resolved.storage === 'string') assertString('storage', resolved.storage);
+  else if (!isFileStore(resolved.storage)) {
+    throw new TypeError(`Expected \`storage\` to be a directory or a FileStore, got \`${describe(resolved.storage)}\``);
+  }
+  assertInteger('maxFileBytes', resolved.maxFileBytes, 0);
+  assertInteger('maxTransfers', resolved.maxTransfers, 1);
+  assertInteger('quotaBytes', resolved.quotaBytes, 0);
+  assertInteger('transferWindowBytes', resolved.transferWindowBytes, 4 * TRANSFER_CHUNK_BYTES, 1024 * 1024 * 1024);
   resolved.rooms = [...new Set(resolved.rooms)];
   return resolved;
+}
+
+function isFileStore(value: unknown): value is FileStore {
+  const store = value as Partial<Record<keyof FileStore, unknown>> | null;
+  return (
+    typeof store === 'object' &&
+    store !== null &&
+    typeof store.create === 'function' &&
+    typeof store.open === 'function' &&
+    typeof store.list === 'function' &&
+    typeof store.delete === 'function'
+  );
 }

@@ -17,6 +17,21 @@ export interface ConnectionHandler {
   onClose(error: PieChatError | undefined): void;
 }
 
+/**
+ * Something that sends file data through a connection whenever it has room: an upload on the
+ * client, a download on the server. The connection asks each source in turn.
+ */
+export interface DataSource {
+  /** Sends at most one data frame (`connection.writeData`); false when it has nothing to send now. */
+  sendNext(connection: Connection): boolean;
+}
+
+/**
+ * File data is written only while less than this waits in the socket's buffer, so a control
+ * frame (chat, heartbeat) never queues behind more than this much file data in the process.
+ */
+const DATA_HIGH_WATER_BYTES = 256 * 1024;
+
 /** Options of a {@link Connection}. */
 export interface ConnectionOptions {
   /** Largest frame payload accepted from the peer. */
@@ -37,7 +52,10 @@ function onSocketData(this: WiredSocket, chunk: Buffer): void {
   this[CONNECTION]?.receive(chunk);
 }
 function onSocketDrain(this: WiredSocket): void {
-  this[CONNECTION]?.handler.onDrain();
+  const connection = this[CONNECTION];
+  if (connection === undefined) return;
+  connection.pump();
+  connection.handler.onDrain();
 }
 function onSocketError(this: WiredSocket, error: Error): void {
   this[CONNECTION]?.noteSocketError(error);
@@ -67,6 +85,9 @@ export class Connection implements FrameSink {
   #closed = false;
   #error: PieChatError | undefined;
   #linger: NodeJS.Timeout | undefined;
+  readonly #sources: DataSource[] = [];
+  #nextSource = 0;
+  #pumping = false;
   /** Set whenever a byte arrives; cleared by the heartbeat monitor at each beat. */
   heard = true;
   /** Consecutive heartbeat intervals without a byte from the peer. */
@@ -161,6 +182,39 @@ export class Connection implements FrameSink {
     if (!this.write(encodeDataHeader(stream, offset, chunk.length))) return false;
     this.socket.write(chunk);
     return true;
+  }
+
+  /** Starts asking `source` for data frames, and asks it at once. */
+  addSource(source: DataSource): void {
+    this.#sources.push(source);
+    this.pump();
+  }
+
+  /** Stops asking `source`. */
+  removeSource(source: DataSource): void {
+    const index = this.#sources.indexOf(source);
+    if (index !== -1) this.#sources.splice(index, 1);
+  }
+
+  /**
+   * Lets the data sources send, in turn, while the socket's buffer is below its high-water mark.
+   * Sources call it when they have something new to send (data read, credit granted); the
+   * socket's `drain` calls it too.
+   */
+  pump(): void {
+    if (this.#pumping || this.#closing || this.#closed) return;
+    this.#pumping = true;
+    try {
+      let idle = 0;
+      while (this.#sources.length > 0 && !this.#closing && this.socket.writableLength < DATA_HIGH_WATER_BYTES) {
+        if (this.#nextSource >= this.#sources.length) this.#nextSource = 0;
+        const source = this.#sources[this.#nextSource++]!;
+        if (source.sendNext(this)) idle = 0;
+        else if (++idle >= this.#sources.length) break;
+      }
+    } finally {
+      this.#pumping = false;
+    }
   }
 
   /** Sends a heartbeat probe. */

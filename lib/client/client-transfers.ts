@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { PieChatError } from '../errors.js';
+import type { DataFrame } from '../protocol/decoder.js';
+import type { CancelMessage, CreditMessage } from '../protocol/messages.js';
+import { Transfer, type TransferControl } from '../transfer/transfer.js';
+import type { FileInfo } from '../types.js';
+import { assertSignal, describe } from '../util/assert.js';
+import { DownloadTask, type DownloadOptions } from './download-task.js';
+import type { TransferHost } from './transfer-host.js';
+import { UploadTask, type SendFileOptions, type UploadSource } from './upload-task.js';
+
+/** Checks `sendFile()`'s arguments; throws the `TypeError` the transfer rejects with. */
+function checkUpload(source: UploadSource, options: SendFileOptions): void {
+  if (!(typeof source === 'string' && source.length > 0) && !(source instanceof Uint8Array) && !(source instanceof Readable)) {
+    throw new TypeError(`Expected \`source\` to be a file path, a Uint8Array or a Readable, got \`${describe(source)}\``);
+  }
+  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, got \`${describe(options)}\``);
+  const { room, to, name, size, signal } = options as Record<string, unknown>;
+  if ((room === undefined) === (to === undefined) || (room !== undefined && typeof room !== 'string') || (to !== undefined && typeof to !== 'string')) {
+    throw new TypeError('Expected `options` to have a `room` or a `to` (a string), not both');
+  }
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new TypeError(`Expected \`name\` to be a non-empty string, got \`${describe(name)}\``);
+  if (source instanceof Readable && size === undefined) throw new TypeError('Expected `size` (bytes) with a Readable source: the server checks it before the first byte');
+  if (size !== undefined && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)) {
+    throw new TypeError(`Expected \`size\` to be a non-negative integer, got \`${describe(size)}\``);
+  }
+  if (signal !== undefined) assertSignal('signal', signal);
+}
+
+/** Checks `download()`'s arguments. */
+function checkDownload(fileId: string, destination: string | Writable, options: DownloadOptions): void {
+  if (typeof fileId !== 'string' || fileId.length === 0) throw new TypeError(`Expected \`fileId\` to be a non-empty string, got \`${describe(fileId)}\``);
+  if (!(typeof destination === 'string' && destination.length > 0) && !(destination instanceof Writable)) {
+    throw new TypeError(`Expected \`destination\` to be a path or a Writable, got \`${describe(destination)}\``);
+  }
+  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, got \`${describe(options)}\``);
+  if (options.signal !== undefined) assertSignal('signal', options.signal);
+}
+
+/**
+ * The client's transfers: creates uploads and downloads as {@link Transfer}s, routes the
+ * server's flow control and data frames to them by stream, and fails them all when the
+ * connection is lost.
+ */
+export class ClientTransfers {
+  readonly #host: TransferHost;
+  readonly #uploads = new Map<number, UploadTask>();
+  readonly #downloads = new Map<number, DownloadTask>();
+
+  constructor(host: TransferHost) {
+    this.#host = host;
+  }
+
+  /** Starts an upload (see `ChatClient.sendFile`). */
+  upload(source: UploadSource, options: SendFileOptions): Transfer<FileInfo> {
+    return this.#start(
+      (transfer, control) => new UploadTask(this.#host, transfer, control),
+      (task) => {
+        checkUpload(source, options);
+        return task.run(source, options);
+      },
+      this.#uploads,
+      options?.signal,
+    );
+  }
+
+  /** Starts a download (see `ChatClient.download`). */
+  download(fileId: string, destination: string | Writable, options: DownloadOptions = {}): Transfer<FileInfo> {
+    return this.#start(
+      (transfer, control) => new DownloadTask(this.#host, transfer, control),
+      (task) => {
+        checkDownload(fileId, destination, options);
+        return task.run(fileId, destination);
+      },
+      this.#downloads,
+      options?.signal,
+    );
+  }
+
+  /** The server granted an upload more window. */
+  credit(message: CreditMessage): void {
+    this.#uploads.get(message.stream)?.credit(message.ack, message.window);
+  }
+
+  /** The server ended a transfer. */
+  cancelled(message: CancelMessage): void {
+    const error = new PieChatError(message.code, message.message);
+    this.#uploads.get(message.stream)?.fail(error, false);
+    this.#downloads.get(message.stream)?.fail(error, false);
+  }
+
+  /** A data frame arrived; frames of a transfer that just ended are ignored. */
+  data(frame: DataFrame): void {
+    this.#downloads.get(frame.stream)?.data(frame);
+  }
+
+  /** The connection is gone: every transfer fails with `error`. */
+  disconnected(error: PieChatError): void {
+    for (const task of [...this.#uploads.values(), ...this.#downloads.values()]) task.fail(error, false);
+  }
+
+  #start<T extends UploadTask | DownloadTask>(
+    make: (transfer: Transfer<FileInfo>, control: TransferControl<FileInfo>) => T,
+    run: (task: T) => Promise<void>,
+    tasks: Map<number, T>,
+    signal: AbortSignal | undefined,
+  ): Transfer<FileInfo> {
+    let task: T | undefined;
+    let cancelled = false;
+    const transfer: Transfer<FileInfo> = new Transfer<FileInfo>(
+      randomUUID(),
+      (control) => {
+        // The transfer exists before its task (the task reports progress on it).
+        queueMicrotask(() => {
+          const created = make(transfer, control);
+          task = created;
+          created.onStream = () => tasks.set(created.stream, created);
+          created.onSettled = () => {
+            if (tasks.get(created.stream) === created) tasks.delete(created.stream);
+            signal?.removeEventListener('abort', abort);
+          };
+          if (cancelled || signal?.aborted === true) return created.cancel();
+          new Promise<void>((resolve) => resolve(run(created))).catch((error: unknown) => created.fail(error as PieChatError, false));
+        });
+      },
+      () => {
+        cancelled = true;
+        task?.cancel();
+      },
+    );
+    const abort = (): void => transfer.cancel();
+    signal?.addEventListener('abort', abort, { once: true });
+    return transfer;
+  }
+}

@@ -1,0 +1,331 @@
+import { randomBytes } from 'node:crypto';
+import { PieChatError, toPieChatError } from '../errors.js';
+import type { DataFrame } from '../protocol/decoder.js';
+import { isFileId } from '../protocol/file-info.js';
+import type { ClientNotice, DownloadRequest, EndRequest, FilesRequest, TransferRequest, UploadRequest } from '../protocol/messages.js';
+import type { FileSink } from '../stores/file-store.js';
+import { DownloadSender } from '../transfer/download-sender.js';
+import { ProgressMeter } from '../transfer/progress.js';
+import { Receiver } from '../transfer/receiver.js';
+import type { Connection } from '../transport/connection.js';
+import type { FileInfo } from '../types.js';
+import { sanitizeFileName } from '../util/file-name.js';
+import { assertRoomName, nameKey, quote } from '../util/names.js';
+import type { SessionContext } from './context.js';
+import type { Member } from './member.js';
+
+/** An upload this session is receiving. */
+interface Upload {
+  kind: 'upload';
+  stream: number;
+  transferId: string;
+  fileId: string;
+  name: string;
+  size: number;
+  target: { room: string } | { to: string };
+  sink: FileSink;
+  receiver: Receiver;
+  meter: ProgressMeter;
+  release: () => void;
+  ending: boolean;
+}
+
+/** A download this session is sending. */
+interface Download {
+  kind: 'download';
+  stream: number;
+  transferId: string;
+  file: FileInfo;
+  sender: DownloadSender;
+  meter: ProgressMeter;
+}
+
+/**
+ * The file transfers of one binary session: answers `upload`, `end`, `download` and `files`,
+ * routes data frames and flow control, enforces the per-connection limits, and leaves nothing
+ * partial behind when a transfer is cancelled or the connection ends.
+ *
+ * Stream ids are chosen by the client and must increase: data for a past stream (a transfer that
+ * just ended or was cancelled while frames were in flight) is ignored; data for a stream never
+ * opened is a protocol error.
+ */
+export class SessionTransfers {
+  readonly #context: SessionContext;
+  readonly #member: Member;
+  readonly #connection: Connection;
+  readonly #streams = new Map<number, Upload | Download>();
+  #highestStream = 0;
+  /** Transfers open or being opened (requests awaiting storage count too). */
+  #active = 0;
+  #closed = false;
+
+  constructor(context: SessionContext, member: Member, connection: Connection) {
+    this.#context = context;
+    this.#member = member;
+    this.#connection = connection;
+  }
+
+  /** Answers a file request; the result goes into the `ok` reply. */
+  handle(request: TransferRequest): Promise<object> {
+    switch (request.t) {
+      case 'upload':
+        return this.#upload(request);
+      case 'end':
+        return this.#end(request);
+      case 'download':
+        return this.#download(request);
+      case 'files':
+        return this.#files(request);
+    }
+  }
+
+  /** Handles a `credit` or `cancel` from the client. */
+  notice(message: ClientNotice): void {
+    const transfer = this.#find(message.stream);
+    if (transfer === undefined) return;
+    if (message.t === 'cancel') {
+      this.#abort(transfer, new PieChatError('ERR_ABORTED', `${this.#member.name} cancelled the transfer`), false);
+    } else if (transfer.kind === 'download') {
+      transfer.sender.credit(message.ack, message.window);
+    } else {
+      throw new PieChatError('ERR_PROTOCOL', `Stream ${message.stream} is an upload: the server grants its credit`);
+    }
+  }
+
+  /** Routes a data frame to its upload. */
+  data(frame: DataFrame): void {
+    const transfer = this.#find(frame.stream);
+    if (transfer === undefined) return;
+    if (transfer.kind !== 'upload') throw new PieChatError('ERR_PROTOCOL', `Stream ${frame.stream} is a download: the client sends no data on it`);
+    transfer.receiver.receive(frame.offset, frame.chunk);
+  }
+
+  /** The connection ended: every transfer is aborted with `error`, partial uploads deleted. */
+  close(error: PieChatError): void {
+    this.#closed = true;
+    for (const transfer of [...this.#streams.values()]) this.#abort(transfer, error, false);
+  }
+
+  async #upload(request: UploadRequest): Promise<object> {
+    const { options, catalog, store } = this.#context;
+    this.#claim(request.stream);
+    try {
+      if (request.size > options.maxFileBytes) {
+        throw new PieChatError('ERR_FILE_TOO_LARGE', `The file is ${request.size} bytes; this server accepts at most ${options.maxFileBytes}`);
+      }
+      const target = this.#checkTarget(request.room === undefined ? { to: request.to! } : { room: request.room });
+      await catalog.load();
+      const release = catalog.reserve(this.#member.name, request.size);
+      if (release === undefined) {
+        throw new PieChatError('ERR_QUOTA_EXCEEDED', `Storing ${request.size} more bytes would exceed your quota of ${options.quotaBytes} bytes`);
+      }
+      const fileId = randomBytes(16).toString('hex');
+      let sink: FileSink;
+      try {
+        sink = await store.create(fileId);
+      } catch (error) {
+        release();
+        throw toPieChatError(error, 'ERR_STORAGE');
+      }
+      if (this.#closed) {
+        release();
+        await sink.abort();
+        throw new PieChatError('ERR_CLOSED', 'The connection closed');
+      }
+      const name = sanitizeFileName(request.name);
+      const meter = this.#meter(request.transfer, fileId, name, 'upload', request.size);
+      const upload: Upload = {
+        kind: 'upload',
+        stream: request.stream,
+        transferId: request.transfer,
+        fileId,
+        name,
+        size: request.size,
+        target: 'room' in target ? { room: target.room } : { to: target.to },
+        sink,
+        meter,
+        release,
+        ending: false,
+        receiver: new Receiver({
+          stream: request.stream,
+          size: request.size,
+          window: options.transferWindowBytes,
+          write: (chunks) => sink.write(chunks),
+          credit: (ack, window) => this.#connection.send({ t: 'credit', stream: request.stream, ack, window }),
+          progress: (bytes) => meter.update(bytes),
+        }),
+      };
+      upload.receiver.finished().catch((error: unknown) => {
+        // A storage failure mid-upload: tell the client, keep nothing.
+        if (this.#streams.get(upload.stream) === upload && !upload.ending) this.#abort(upload, toPieChatError(error, 'ERR_STORAGE'));
+      });
+      this.#streams.set(request.stream, upload);
+      return { file: fileId, window: options.transferWindowBytes };
+    } finally {
+      if (!this.#streams.has(request.stream)) this.#active--;
+    }
+  }
+
+  async #end(request: EndRequest): Promise<object> {
+    const upload = this.#find(request.stream);
+    if (upload === undefined) throw new PieChatError('ERR_ABORTED', `Transfer on stream ${request.stream} is no longer open`);
+    if (upload.kind !== 'upload' || upload.ending) throw new PieChatError('ERR_PROTOCOL', `Stream ${request.stream} cannot be ended`);
+    upload.ending = true;
+    if (upload.receiver.received !== upload.size) {
+      const error = new PieChatError('ERR_CHECKSUM', `Received ${upload.receiver.received} bytes; ${upload.size} were declared`);
+      this.#abort(upload, error, false);
+      throw error;
+    }
+    let sha256: string;
+    try {
+      sha256 = await upload.receiver.finished();
+    } catch (error) {
+      const failure = toPieChatError(error, 'ERR_STORAGE');
+      this.#abort(upload, failure, false);
+      throw failure;
+    }
+    if (sha256 !== request.sha256) {
+      const error = new PieChatError('ERR_CHECKSUM', 'The SHA-256 of the bytes received does not match the one declared; nothing was stored');
+      this.#abort(upload, error, false);
+      throw error;
+    }
+    const file: FileInfo = { id: upload.fileId, name: upload.name, size: upload.size, sha256, from: this.#member.name, ...upload.target, at: Date.now() };
+    try {
+      await upload.sink.commit(file);
+    } catch (error) {
+      const failure = toPieChatError(error, 'ERR_STORAGE');
+      this.#abort(upload, failure, false);
+      throw failure;
+    }
+    this.#context.catalog.add(file);
+    this.#finish(upload);
+    upload.meter.finish();
+    this.#context.hub.announceFile(file, this.#member);
+    this.#context.transferEnded({ ...this.#summary(upload), bytes: upload.size });
+    return { file };
+  }
+
+  async #download(request: DownloadRequest): Promise<object> {
+    const { catalog, store } = this.#context;
+    this.#claim(request.stream);
+    try {
+      await catalog.load();
+      const file = isFileId(request.file) ? catalog.get(request.file) : undefined;
+      if (file === undefined) throw new PieChatError('ERR_FILE_NOT_FOUND', `No file with id ${quote(request.file)}`);
+      if (!catalog.canDownload(this.#member, file)) {
+        throw new PieChatError('ERR_FORBIDDEN', file.room === undefined ? 'This private file is not yours' : `Only members of ${quote(file.room)} may download its files`);
+      }
+      if (request.offset > file.size) throw new PieChatError('ERR_PROTOCOL', `Offset ${request.offset} is beyond the file's ${file.size} bytes`);
+      const source = await store.open(file.id, request.offset);
+      if (this.#closed) {
+        source.destroy();
+        throw new PieChatError('ERR_CLOSED', 'The connection closed');
+      }
+      const meter = this.#meter(request.transfer, file.id, file.name, 'download', file.size);
+      const download: Download = {
+        kind: 'download',
+        stream: request.stream,
+        transferId: request.transfer,
+        file,
+        meter,
+        // No window yet: data flows once the client, ready to write, grants one with `credit`.
+        sender: new DownloadSender(request.stream, source, request.offset, file.size, 0, {
+          sent: (bytes) => meter.update(bytes),
+          complete: () => {
+            this.#finish(download);
+            meter.finish();
+            this.#context.transferEnded({ ...this.#summary(download), bytes: file.size });
+          },
+          failed: (error) => this.#abort(download, error),
+        }),
+      };
+      this.#streams.set(request.stream, download);
+      download.sender.start(this.#connection);
+      return { file };
+    } finally {
+      if (!this.#streams.has(request.stream)) this.#active--;
+    }
+  }
+
+  async #files(request: FilesRequest): Promise<object> {
+    if (request.room !== undefined) {
+      assertRoomName(request.room);
+      if (!this.#member.rooms.has(request.room)) throw new PieChatError('ERR_NOT_IN_ROOM', `Not in room ${quote(request.room)}`);
+    }
+    await this.#context.catalog.load();
+    return { files: this.#context.catalog.visibleTo(this.#member, request.room) };
+  }
+
+  /** Takes a new stream id (they must increase) and a transfer slot. */
+  #claim(stream: number): void {
+    if (stream <= this.#highestStream) throw new PieChatError('ERR_PROTOCOL', `Stream ${stream} was already used; stream ids must increase`);
+    this.#highestStream = stream;
+    if (this.#active >= this.#context.options.maxTransfers) {
+      throw new PieChatError('ERR_TOO_MANY_TRANSFERS', `At most ${this.#context.options.maxTransfers} transfers may run at once`);
+    }
+    this.#active++;
+  }
+
+  /** The open transfer on `stream`; undefined for a past one; a protocol error for one never opened. */
+  #find(stream: number): Upload | Download | undefined {
+    const transfer = this.#streams.get(stream);
+    if (transfer === undefined && (stream > this.#highestStream || stream === 0)) throw new PieChatError('ERR_PROTOCOL', `Stream ${stream} was never opened`);
+    return transfer;
+  }
+
+  #checkTarget(target: { room: string } | { to: string }): { room: string } | { to: string } {
+    if ('room' in target) {
+      if (!this.#member.rooms.has(target.room)) throw new PieChatError('ERR_NOT_IN_ROOM', `Not in room ${quote(target.room)}`);
+      return target;
+    }
+    const recipient = this.#context.hub.find(target.to);
+    if (recipient === undefined) throw new PieChatError('ERR_UNKNOWN_USER', `No user named ${quote(target.to)} is online`);
+    if (nameKey(recipient.name) === nameKey(this.#member.name)) throw new PieChatError('ERR_INVALID_MESSAGE', 'A private file needs another user');
+    return { to: recipient.name };
+  }
+
+  #meter(transferId: string, fileId: string, name: string, direction: 'upload' | 'download', total: number): ProgressMeter {
+    const user = this.#member.name;
+    return new ProgressMeter({ transferId, fileId, name, direction, total }, (progress) => this.#context.transferProgress({ ...progress, user }));
+  }
+
+  #summary(transfer: Upload | Download): { user: string; transferId: string; fileId: string; name: string; direction: 'upload' | 'download'; total: number } {
+    const upload = transfer.kind === 'upload';
+    return {
+      user: this.#member.name,
+      transferId: transfer.transferId,
+      fileId: upload ? transfer.fileId : transfer.file.id,
+      name: upload ? transfer.name : transfer.file.name,
+      direction: transfer.kind,
+      total: upload ? transfer.size : transfer.file.size,
+    };
+  }
+
+  /** Forgets a transfer that ended. */
+  #finish(transfer: Upload | Download): void {
+    if (this.#streams.get(transfer.stream) !== transfer) return;
+    this.#streams.delete(transfer.stream);
+    this.#active--;
+    if (transfer.kind === 'upload') transfer.release();
+  }
+
+  /**
+   * Ends a transfer with `error`: stops it, deletes a partial upload, and with `tellClient` sends
+   * the client a `cancel` (not when the client asked, or hears of it in a reply).
+   */
+  #abort(transfer: Upload | Download, error: PieChatError, tellClient = true): void {
+    if (this.#streams.get(transfer.stream) !== transfer) return;
+    this.#finish(transfer);
+    const bytes = transfer.kind === 'upload' ? transfer.receiver.received : transfer.sender.offset;
+    if (tellClient && !this.#closed) this.#connection.send({ t: 'cancel', stream: transfer.stream, code: error.code, message: error.message });
+    const ended = (): void => this.#context.transferEnded({ ...this.#summary(transfer), bytes, error });
+    if (transfer.kind === 'upload') {
+      transfer.receiver.fail(error);
+      // `transfer-end` comes once the partial file is gone.
+      void transfer.sink.abort().catch(() => undefined).then(ended);
+    } else {
+      transfer.sender.stop();
+      ended();
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { PieChatError } from '../errors.js';
+import { remainder } from '../util/buffers.js';
+import { sanitizeFileName } from '../util/file-name.js';
+
+/** Where a download's bytes go. Nothing is left behind by {@link DownloadTarget.abort}. */
+export interface DownloadTarget {
+  /** Appends chunks in order; calls never overlap. */
+  write(chunks: readonly Buffer[]): Promise<void>;
+  /** Every byte arrived and was verified: finish (rename the temporary file, end the stream). */
+  commit(): Promise<void>;
+  /** Gives up: removes the temporary file, or destroys the stream with `error`. */
+  abort(error: PieChatError): Promise<void>;
+}
+
+function localError(action: string, path: string, error: unknown): PieChatError {
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new PieChatError('ERR_STORAGE', `Could not ${action} ${JSON.stringify(path)} (${code})`, { cause: error });
+}
+
+/**
+ * A download into a file. If `destination` is an existing directory, the file goes inside it
+ * under its sanitised display name; otherwise `destination` is the file's path. Bytes go to a
+ * temporary file beside it, renamed to the destination only once complete and verified, so the
+ * destination never holds a partial file. Nothing is ever written outside that directory.
+ */
+export async function openFileTarget(destination: string, fileName: string): Promise<DownloadTarget & { path: string }> {
+  let path = resolve(destination);
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory() === true) path = join(path, sanitizeFileName(fileName));
+  const temporary = join(dirname(path), `.${basename(path).slice(0, 200)}.${randomBytes(4).toString('hex')}.piechat-part`);
+  let handle: FileHandle;
+  try {
+    handle = await open(temporary, 'wx');
+  } catch (error) {
+    throw localError('write into', dirname(path), error);
+  }
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
+  return {
+    path,
+    async write(chunks) {
+      let pending = chunks;
+      try {
+        while (pending.length > 0) {
+          const { bytesWritten } = await handle.writev(pending as Buffer[]);
+          pending = remainder(pending, bytesWritten);
+        }
+      } catch (error) {
+        throw localError('write', temporary, error);
+      }
+    },
+    async commit() {
+      try {
+        await close();
+        await rename(temporary, path);
+      } catch (error) {
+        await rm(temporary, { force: true }).catch(() => undefined);
+        throw localError('save', path, error);
+      }
+    },
+    async abort() {
+      await close().catch(() => undefined);
+      await rm(temporary, { force: true }).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * A download into a stream, with its backpressure respected. The stream is ended when the
+ * download completes, and destroyed with the error if it fails (the bytes already written cannot
+ * be taken back: prefer a path when that matters).
+ */
+export function streamTarget(stream: Writable): DownloadTarget {
+  const failure = (): Promise<never> =>
+    new Promise((_resolve, reject) => {
+      stream.once('error', (error) => reject(new PieChatError('ERR_STORAGE', `The destination stream failed: ${error.message}`, { cause: error })));
+      stream.once('close', () => reject(new PieChatError('ERR_STORAGE', 'The destination stream was closed')));
+    });
+  const broken = failure();
+  broken.catch(() => undefined);
+  return {
+    async write(chunks) {
+      for (const chunk of chunks) {
+        if (stream.destroyed) await broken;
+        if (!stream.write(chunk)) await Promise.race([new Promise((resolveDrain) => stream.once('drain', resolveDrain)), broken]);
+      }
+    },
+    async commit() {
+      await Promise.race([new Promise<void>((resolveEnd) => stream.end(resolveEnd)), broken]);
+    },
+    async abort(error) {
+      stream.destroy(error);
+    },
+  };
+}
