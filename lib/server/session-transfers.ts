@@ -84,7 +84,7 @@ export class SessionTransfers {
     const transfer = this.#find(message.stream);
     if (transfer === undefined) return;
     if (message.t === 'cancel') {
-      this.#abort(transfer, new PieChatError('ERR_ABORTED', `${this.#member.name} cancelled the transfer`), false);
+      void this.#abort(transfer, new PieChatError('ERR_ABORTED', `${this.#member.name} cancelled the transfer`), false);
     } else if (transfer.kind === 'download') {
       transfer.sender.credit(message.ack, message.window);
     } else {
@@ -103,7 +103,7 @@ export class SessionTransfers {
   /** The connection ended: every transfer is aborted with `error`, partial uploads deleted. */
   close(error: PieChatError): void {
     this.#closed = true;
-    for (const transfer of [...this.#streams.values()]) this.#abort(transfer, error, false);
+    for (const transfer of [...this.#streams.values()]) void this.#abort(transfer, error, false);
   }
 
   async #upload(request: UploadRequest): Promise<object> {
@@ -157,7 +157,7 @@ export class SessionTransfers {
       };
       upload.receiver.finished().catch((error: unknown) => {
         // A storage failure mid-upload: tell the client, keep nothing.
-        if (this.#streams.get(upload.stream) === upload && !upload.ending) this.#abort(upload, toPieChatError(error, 'ERR_STORAGE'));
+        if (this.#streams.get(upload.stream) === upload && !upload.ending) void this.#abort(upload, toPieChatError(error, 'ERR_STORAGE'));
       });
       this.#streams.set(request.stream, upload);
       return { file: fileId, window: options.transferWindowBytes };
@@ -173,7 +173,7 @@ export class SessionTransfers {
     upload.ending = true;
     if (upload.receiver.received !== upload.size) {
       const error = new PieChatError('ERR_CHECKSUM', `Received ${upload.receiver.received} bytes; ${upload.size} were declared`);
-      this.#abort(upload, error, false);
+      await this.#abort(upload, error, false);
       throw error;
     }
     let sha256: string;
@@ -181,12 +181,12 @@ export class SessionTransfers {
       sha256 = await upload.receiver.finished();
     } catch (error) {
       const failure = toPieChatError(error, 'ERR_STORAGE');
-      this.#abort(upload, failure, false);
+      await this.#abort(upload, failure, false);
       throw failure;
     }
     if (sha256 !== request.sha256) {
       const error = new PieChatError('ERR_CHECKSUM', 'The SHA-256 of the bytes received does not match the one declared; nothing was stored');
-      this.#abort(upload, error, false);
+      await this.#abort(upload, error, false);
       throw error;
     }
     const file: FileInfo = { id: upload.fileId, name: upload.name, size: upload.size, sha256, from: this.#member.name, ...upload.target, at: Date.now() };
@@ -194,7 +194,7 @@ export class SessionTransfers {
       await upload.sink.commit(file);
     } catch (error) {
       const failure = toPieChatError(error, 'ERR_STORAGE');
-      this.#abort(upload, failure, false);
+      await this.#abort(upload, failure, false);
       throw failure;
     }
     this.#context.catalog.add(file);
@@ -236,7 +236,7 @@ export class SessionTransfers {
             meter.finish();
             this.#context.transferEnded({ ...this.#summary(download), bytes: file.size });
           },
-          failed: (error) => this.#abort(download, error),
+          failed: (error) => void this.#abort(download, error),
         }),
       };
       this.#streams.set(request.stream, download);
@@ -313,19 +313,19 @@ export class SessionTransfers {
    * Ends a transfer with `error`: stops it, deletes a partial upload, and with `tellClient` sends
    * the client a `cancel` (not when the client asked, or hears of it in a reply).
    */
-  #abort(transfer: Upload | Download, error: PieChatError, tellClient = true): void {
-    if (this.#streams.get(transfer.stream) !== transfer) return;
+  #abort(transfer: Upload | Download, error: PieChatError, tellClient = true): Promise<void> {
+    if (this.#streams.get(transfer.stream) !== transfer) return Promise.resolve();
     this.#finish(transfer);
     const bytes = transfer.kind === 'upload' ? transfer.receiver.received : transfer.sender.offset;
     if (tellClient && !this.#closed) this.#connection.send({ t: 'cancel', stream: transfer.stream, code: error.code, message: error.message });
     const ended = (): void => this.#context.transferEnded({ ...this.#summary(transfer), bytes, error });
     if (transfer.kind === 'upload') {
       transfer.receiver.fail(error);
-      // `transfer-end` comes once the partial file is gone.
-      void transfer.sink.abort().catch(() => undefined).then(ended);
-    } else {
-      transfer.sender.stop();
-      ended();
+      // `transfer-end` (and the answer to an `end`) come once the partial file is gone.
+      return transfer.sink.abort().catch(() => undefined).then(ended);
     }
+    transfer.sender.stop();
+    ended();
+    return Promise.resolve();
   }
 }
