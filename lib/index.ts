@@ -37,6 +37,7 @@ export type {
   RoomInfo,
   BoundAddress,
   FileInfo,
+  DownloadedFile,
   TransferProgress,
   ServerTransferProgress,
 } from './types.js';

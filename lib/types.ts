@@ -129,6 +129,12 @@ export interface FileInfo {
   at: number;
 }
 
+/** The result of a download: the file, and where it was saved when the destination was a path. */
+export interface DownloadedFile extends FileInfo {
+  /** The absolute path of the saved file (absent when the destination was a stream). */
+  path?: string;
+}
+
 /** One step of a transfer's progress: `bytes` only ever increases and ends equal to `total`. */
 export interface TransferProgress {
   /** Id of the transfer (the `Transfer`'s `id`). */

@@ -33,7 +33,9 @@ test('alice uploads 100 MiB to lobby; bob and carol download identical copies; p
         const transfer = client.download(file.id, join(directory, `${client.name}.bin`));
         return { transfer, progress: collect(transfer, 'progress') };
       });
-      for (const { transfer } of downloads) t.deepEqual(await transfer, file);
+      for (const [index, { transfer }] of downloads.entries()) {
+        t.deepEqual(await transfer, { ...file, path: join(directory, `${['bob', 'carol'][index]}.bin`) }, 'resolves with the file and where it was saved');
+      }
       for (const name of ['bob', 'carol']) t.is(await sha256OfFile(join(directory, `${name}.bin`)), source.sha256, `${name}'s copy`);
       for (const { progress } of downloads) t.true(progressIsSound(progress, file.size), 'download progress');
 
@@ -125,8 +127,11 @@ test('cancelling a download removes the partial copy and the server ends it with
       t.is((await ended).error?.code, 'ERR_ABORTED');
       t.deepEqual(await filesBelow(downloads), [], 'no partial file');
       const again = await bob.download(file.id, downloads);
-      t.deepEqual(again, file);
+      t.deepEqual(again, { ...file, path: join(downloads, 'big.bin') });
       t.deepEqual(await filesBelow(downloads), ['big.bin'], 'a directory destination receives the file under its name');
+      const third = await bob.download(file.id, downloads);
+      t.is(third.path, join(downloads, 'big (1).bin'), 'an existing file is never replaced');
+      t.deepEqual(await filesBelow(downloads), ['big (1).bin', 'big.bin']);
     },
     { storage: join(directory, 'store') },
   );
@@ -209,7 +214,7 @@ test('sources: bytes, a Readable with its size, and a Writable destination', asy
 
       const empty = await alice.sendFile(new Uint8Array(0), { room: 'lobby', name: 'empty' });
       t.is(empty.size, 0);
-      t.deepEqual(await alice.download(empty.id, join(directory, 'empty')), empty);
+      t.deepEqual(await alice.download(empty.id, join(directory, 'empty')), { ...empty, path: join(directory, 'empty') });
 
       const tooShort = await t.throwsAsync(alice.sendFile(Readable.from([Buffer.from('abc')]), { room: 'lobby', size: 10 }), { instanceOf: PieChatError });
       t.is(tooShort?.code, 'ERR_CHECKSUM', 'a stream shorter than its declared size');

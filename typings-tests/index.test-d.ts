@@ -86,3 +86,36 @@ if (caught instanceof PieChatError) {
 expectAssignable<ErrorCode>('ERR_TIMEOUT');
 expectError<ErrorCode>('ERR_NOPE');
 expectError(new PieChatError('ERR_NOPE', 'message'));
+
+// File transfer: Transfer is an emitter of progress and a promise of its result.
+import { Readable } from 'node:stream';
+import type { DownloadedFile, FileInfo, FileStore, ServerTransferProgress, Transfer, TransferEndEvent, TransferProgress } from '../dist/index.js';
+
+const upload = client.sendFile('./report.pdf', { room: 'lobby' });
+expectType<Transfer<FileInfo>>(upload);
+expectType<string>(upload.id);
+upload.on('progress', (progress) => expectType<TransferProgress>(progress));
+expectError(upload.on('progres', () => undefined));
+expectType<Promise<FileInfo>>(upload.then((file) => file));
+expectType<void>(upload.cancel());
+client.sendFile(new Uint8Array(4), { to: 'bob', name: 'bytes.bin', signal: new AbortController().signal });
+client.sendFile(Readable.from([Buffer.from('x')]), { room: 'lobby', size: 1 });
+expectError(client.sendFile('./report.pdf', {}));
+expectError(client.sendFile('./report.pdf', { room: 'lobby', to: 'bob' }));
+expectError(client.sendFile(42, { room: 'lobby' }));
+const download = client.download('0123456789abcdef0123456789abcdef', './downloads/');
+expectType<Transfer<DownloadedFile>>(download);
+expectType<Promise<string | undefined>>(download.then((file) => file.path));
+expectType<Promise<FileInfo[]>>(client.files({ room: 'lobby' }));
+client.on('file', (file) => expectType<FileInfo>(file));
+client.on('progress', (progress) => expectType<TransferProgress>(progress));
+server.on('file', (file) => expectType<FileInfo>(file));
+server.on('progress', (progress) => expectType<ServerTransferProgress>(progress));
+server.on('transfer-end', (event) => {
+  expectType<TransferEndEvent>(event);
+  expectType<PieChatError | undefined>(event.error);
+});
+declare const store: FileStore;
+new ChatServer({ storage: store, maxFileBytes: 1024, quotaBytes: 4096, maxTransfers: 2 });
+new ChatServer({ storage: './files' });
+expectError(new ChatServer({ storage: 42 }));

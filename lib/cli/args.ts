@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DEFAULT_HOST, DEFAULT_PORT } from '../defaults.js';
+import { DEFAULT_HOST, DEFAULT_MAX_NAME_LENGTH, DEFAULT_PORT, DEFAULT_ROOMS } from '../defaults.js';
 
 /** Options every command that talks to a server understands. */
 export const CONNECTION_OPTIONS = {
@@ -34,4 +36,36 @@ export function portOf(value: string | undefined): number {
 /** Reads `--host`, defaulting to localhost. */
 export function hostOf(value: string | undefined): string {
   return value ?? DEFAULT_HOST;
+}
+
+/** The room `send` shares into when neither `--room` nor `--to` is given. */
+export const DEFAULT_ROOM = DEFAULT_ROOMS[0] ?? 'lobby';
+
+/** Characters a PieChat name may not contain (it allows letters, digits, `_`, `-` and `.`). */
+const NAME_UNSAFE = /[^\p{L}\p{N}_.-]+/gu;
+
+/** Longest base kept from the OS user name, leaving room for the suffix within the default name limit. */
+const NAME_BASE_LENGTH = DEFAULT_MAX_NAME_LENGTH - 5;
+
+/** The OS user name, or `user` when the system does not know one. */
+function osUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'user';
+  }
+}
+
+/**
+ * A name for one-shot commands (`send`, `get`) when `--name` is not given: the OS user name made
+ * valid for PieChat, plus a short random suffix so that several commands can run at once, e.g.
+ * `alice-3f2a`.
+ */
+export function defaultUserName(user: string = osUserName()): string {
+  let base = '';
+  for (const character of user.replace(NAME_UNSAFE, '_').replace(/^_+|_+$/g, '')) {
+    if (base.length + character.length > NAME_BASE_LENGTH) break;
+    base += character;
+  }
+  return `${base || 'user'}-${randomBytes(2).toString('hex')}`;
 }

@@ -3,11 +3,26 @@ import { isPieChatError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { UsageError } from './args.js';
 import { chat, CHAT_USAGE } from './chat.js';
+import { get, GET_USAGE } from './get.js';
+import { send, SEND_USAGE } from './send.js';
 import { serve, SERVE_USAGE } from './serve.js';
 
-const USAGE = [`piechat ${VERSION}`, '', 'Usage:', `  ${SERVE_USAGE}`, `  ${CHAT_USAGE}`, '  piechat --version', ''].join('\n');
+const USAGE = [
+  `piechat ${VERSION}`,
+  '',
+  'Usage:',
+  `  ${SERVE_USAGE}`,
+  `  ${CHAT_USAGE}`,
+  `  ${SEND_USAGE}`,
+  `  ${GET_USAGE}`,
+  '  piechat --version',
+  '',
+  'send and get connect as --name, or as your user name with a random suffix. Ctrl-C cancels a transfer (exit 130).',
+  '',
+].join('\n');
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { serve, chat };
+/** A command resolves with its exit code (nothing means 0) or throws (1, or 2 for a UsageError). */
+const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = { serve, chat, send, get };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -25,8 +40,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    await run(rest);
-    return 0;
+    return (await run(rest)) ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`${error.message}\n\n${USAGE}`);

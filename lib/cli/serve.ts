@@ -16,6 +16,10 @@ export async function serve(argv: string[]): Promise<void> {
   server.on('disconnect', ({ user, reason }) => log(`${user} is offline (${reason})`));
   server.on('message', (m) => log(m.room === undefined ? `${m.from} -> ${m.to}: ${printable(m.text)}` : `[${m.room}] ${m.from}: ${printable(m.text)}`));
   server.on('client-error', ({ address, user, error }) => log(`closed ${user ?? address}: ${error.code} ${printable(error.message)}`));
+  server.on('file', (f) => log(`${f.from} shared ${printable(f.name)} (${f.size} bytes) ${f.room === undefined ? `with ${f.to}` : `in ${f.room}`}, id ${f.id}`));
+  server.on('transfer-end', (e) => {
+    if (e.error !== undefined) log(`${e.direction} of ${printable(e.name)} by ${e.user} ended at ${e.bytes}/${e.total} bytes: ${e.error.code}`);
+  });
   server.on('slow-consumer', ({ user }) => log(`${user} stopped reading and was disconnected`));
   server.on('error', (error) => log(`error: ${error.message}`));
   const address = await server.listen(portOf(values.port), values.host);

@@ -7,7 +7,7 @@ import { parseServerMessage } from '../protocol/parse-server.js';
 import { Connection, type ConnectionHandler } from '../transport/connection.js';
 import { HeartbeatMonitor } from '../transport/heartbeat.js';
 import type { Writable } from 'node:stream';
-import type { ChatMessage, FileInfo, LeaveReason, RoomInfo, ServerLimits } from '../types.js';
+import type { ChatMessage, DownloadedFile, FileInfo, LeaveReason, RoomInfo, ServerLimits } from '../types.js';
 import { assertOptions, describe } from '../util/assert.js';
 import { assertRoomName } from '../util/names.js';
 import { emitSafely } from '../util/safe-emit.js';
@@ -233,7 +233,9 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   /**
    * Downloads a stored file into `destination`: a path (an existing directory receives the file
    * under its display name), or a `Writable`. For a path, bytes go to a temporary file that is
-   * renamed into place only once the SHA-256 matches. Rejects with `ERR_FILE_NOT_FOUND`,
+   * renamed into place only once the SHA-256 matches; an existing file in a directory destination
+   * is never replaced (`name (1).ext` is used). Resolves with the file and, for a path, where it
+   * was saved. Rejects with `ERR_FILE_NOT_FOUND`,
    * `ERR_FORBIDDEN`, `ERR_CHECKSUM`, `ERR_ABORTED`, `ERR_STORAGE` or `ERR_NOT_CONNECTED`.
    *
    * @example
@@ -241,7 +243,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
    * client.on('file', (file) => client.download(file.id, './downloads/'));
    * ```
    */
-  download(fileId: string, destination: string | Writable, options: DownloadOptions = {}): Transfer<FileInfo> {
+  download(fileId: string, destination: string | Writable, options: DownloadOptions = {}): Transfer<DownloadedFile> {
     return this.#transfers.download(fileId, destination, options);
   }
 

@@ -4,7 +4,7 @@ import { PieChatError } from '../errors.js';
 import type { DataFrame } from '../protocol/decoder.js';
 import type { CancelMessage, CreditMessage } from '../protocol/messages.js';
 import { Transfer, type TransferControl } from '../transfer/transfer.js';
-import type { FileInfo } from '../types.js';
+import type { DownloadedFile, FileInfo } from '../types.js';
 import { assertSignal, describe } from '../util/assert.js';
 import { DownloadTask, type DownloadOptions } from './download-task.js';
 import type { TransferHost } from './transfer-host.js';
@@ -66,7 +66,7 @@ export class ClientTransfers {
   }
 
   /** Starts a download (see `ChatClient.download`). */
-  download(fileId: string, destination: string | Writable, options: DownloadOptions = {}): Transfer<FileInfo> {
+  download(fileId: string, destination: string | Writable, options: DownloadOptions = {}): Transfer<DownloadedFile> {
     return this.#start(
       (transfer, control) => new DownloadTask(this.#host, transfer, control),
       (task) => {
@@ -100,15 +100,15 @@ export class ClientTransfers {
     for (const task of [...this.#uploads.values(), ...this.#downloads.values()]) task.fail(error, false);
   }
 
-  #start<T extends UploadTask | DownloadTask>(
-    make: (transfer: Transfer<FileInfo>, control: TransferControl<FileInfo>) => T,
+  #start<R extends FileInfo, T extends UploadTask | DownloadTask>(
+    make: (transfer: Transfer<R>, control: TransferControl<R>) => T,
     run: (task: T) => Promise<void>,
     tasks: Map<number, T>,
     signal: AbortSignal | undefined,
-  ): Transfer<FileInfo> {
+  ): Transfer<R> {
     let task: T | undefined;
     let cancelled = false;
-    const transfer: Transfer<FileInfo> = new Transfer<FileInfo>(
+    const transfer: Transfer<R> = new Transfer<R>(
       randomUUID(),
       (control) => {
         // The transfer exists before its task (the task reports progress on it).

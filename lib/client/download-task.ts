@@ -6,7 +6,7 @@ import { ProgressMeter } from '../transfer/progress.js';
 import { Receiver } from '../transfer/receiver.js';
 import { openFileTarget, streamTarget, type DownloadTarget } from '../transfer/targets.js';
 import type { TransferControl, Transfer } from '../transfer/transfer.js';
-import type { FileInfo } from '../types.js';
+import type { DownloadedFile } from '../types.js';
 import type { TransferHost } from './transfer-host.js';
 import { parseFileResult } from './upload-task.js';
 
@@ -23,8 +23,8 @@ export interface DownloadOptions {
  */
 export class DownloadTask {
   readonly #host: TransferHost;
-  readonly #transfer: Transfer<FileInfo>;
-  readonly #control: TransferControl<FileInfo>;
+  readonly #transfer: Transfer<DownloadedFile>;
+  readonly #control: TransferControl<DownloadedFile>;
   #stream = 0;
   #accepted = false;
   #settled = false;
@@ -36,7 +36,7 @@ export class DownloadTask {
   /** Called when the task settles, so the client forgets it. */
   onSettled: ((task: DownloadTask) => void) | undefined;
 
-  constructor(host: TransferHost, transfer: Transfer<FileInfo>, control: TransferControl<FileInfo>) {
+  constructor(host: TransferHost, transfer: Transfer<DownloadedFile>, control: TransferControl<DownloadedFile>) {
     this.#host = host;
     this.#transfer = transfer;
     this.#control = control;
@@ -81,11 +81,11 @@ export class DownloadTask {
       const sha256 = await this.#receiver.finished();
       if (this.#settled) return;
       if (sha256 !== file.sha256) throw new PieChatError('ERR_CHECKSUM', 'The SHA-256 of the bytes received does not match the file\'s; nothing was kept');
-      await target.commit();
+      const path = await target.commit();
       if (this.#settled) return;
       meter.finish();
       this.#settle();
-      this.#control.resolve(file);
+      this.#control.resolve(path === undefined ? file : { ...file, path });
     } catch (error) {
       this.fail(toPieChatError(error), false);
     }

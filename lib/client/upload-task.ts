@@ -60,6 +60,7 @@ export class UploadTask {
   readonly #control: TransferControl<FileInfo>;
   #stream = 0;
   #accepted = false;
+  #ending = false;
   #settled = false;
   #reader: ChunkReader | undefined;
   #sender: UploadSender | undefined;
@@ -114,6 +115,8 @@ export class UploadTask {
       this.#sender = new UploadSender(this.#stream, opened.reader, opened.size, {
         sent: (bytes) => meter.update(bytes),
         complete: (sha256) => {
+          // Every byte is sent: from here the server stores the file, and cancelling is too late.
+          this.#ending = true;
           this.#host.request({ t: 'end', stream: this.#stream, sha256 }, parseFileResult).then(
             (file) => {
               meter.finish();
@@ -136,8 +139,12 @@ export class UploadTask {
     this.#sender?.credit(ack, window);
   }
 
-  /** Cancels on the app's request: both sides end with `ERR_ABORTED`. */
+  /**
+   * Cancels on the app's request: both sides end with `ERR_ABORTED`. Once every byte was sent
+   * it is too late (the server is storing the file), and the upload resolves as usual.
+   */
   cancel(): void {
+    if (this.#ending) return;
     this.fail(new PieChatError('ERR_ABORTED', 'The upload was cancelled'), true);
   }
 

@@ -84,6 +84,8 @@ export class SessionTransfers {
     const transfer = this.#find(message.stream);
     if (transfer === undefined) return;
     if (message.t === 'cancel') {
+      // Too late once its end was accepted: the file is being stored and will be announced.
+      if (transfer.kind === 'upload' && transfer.ending) return;
       void this.#abort(transfer, new PieChatError('ERR_ABORTED', `${this.#member.name} cancelled the transfer`), false);
     } else if (transfer.kind === 'download') {
       transfer.sender.credit(message.ack, message.window);

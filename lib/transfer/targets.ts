@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { link, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { PieChatError } from '../errors.js';
@@ -10,8 +10,11 @@ import { sanitizeFileName } from '../util/file-name.js';
 export interface DownloadTarget {
   /** Appends chunks in order; calls never overlap. */
   write(chunks: readonly Buffer[]): Promise<void>;
-  /** Every byte arrived and was verified: finish (rename the temporary file, end the stream). */
-  commit(): Promise<void>;
+  /**
+   * Every byte arrived and was verified: finish (rename the temporary file, end the stream).
+   * Resolves with the path the file was saved at, for a file target.
+   */
+  commit(): Promise<string | undefined>;
   /** Gives up: removes the temporary file, or destroys the stream with `error`. */
   abort(error: PieChatError): Promise<void>;
 }
@@ -21,16 +24,49 @@ function localError(action: string, path: string, error: unknown): PieChatError 
   return new PieChatError('ERR_STORAGE', `Could not ${action} ${JSON.stringify(path)} (${code})`, { cause: error });
 }
 
+/** Most `name (n).ext` variants tried for a free name in a directory. */
+const MAX_NAME_VARIANTS = 1000;
+
+/** `report (2).pdf` for `report.pdf` and 2. */
+function variant(name: string, index: number): string {
+  if (index === 0) return name;
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? `${name.slice(0, dot)} (${index})${name.slice(dot)}` : `${name} (${index})`;
+}
+
+/**
+ * Moves the finished temporary file into `directory` under `name`, or `name (1)`, `name (2)`, …
+ * if taken: a hard link never replaces an existing file, so nothing of the user's is clobbered.
+ */
+async function placeInDirectory(temporary: string, directory: string, name: string): Promise<string> {
+  for (let index = 0; index < MAX_NAME_VARIANTS; index++) {
+    const path = join(directory, variant(name, index));
+    try {
+      await link(temporary, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
+    }
+    await rm(temporary, { force: true });
+    return path;
+  }
+  throw new Error(`no free name for ${name}`);
+}
+
 /**
  * A download into a file. If `destination` is an existing directory, the file goes inside it
- * under its sanitised display name; otherwise `destination` is the file's path. Bytes go to a
- * temporary file beside it, renamed to the destination only once complete and verified, so the
+ * under its sanitised display name (`name (1).ext` and so on if that is taken: an existing file
+ * is never replaced); otherwise `destination` is the file's path, replaced if it exists. Bytes
+ * go to a temporary file beside it, moved into place only once complete and verified, so the
  * destination never holds a partial file. Nothing is ever written outside that directory.
  */
-export async function openFileTarget(destination: string, fileName: string): Promise<DownloadTarget & { path: string }> {
+export async function openFileTarget(destination: string, fileName: string): Promise<DownloadTarget> {
   let path = resolve(destination);
   const existing = await stat(path).catch(() => undefined);
-  if (existing?.isDirectory() === true) path = join(path, sanitizeFileName(fileName));
+  const intoDirectory = existing?.isDirectory() === true;
+  const directory = intoDirectory ? path : dirname(path);
+  const name = intoDirectory ? sanitizeFileName(fileName) : basename(path);
+  path = join(directory, name);
   const temporary = join(dirname(path), `.${basename(path).slice(0, 200)}.${randomBytes(4).toString('hex')}.piechat-part`);
   let handle: FileHandle;
   try {
@@ -45,7 +81,6 @@ export async function openFileTarget(destination: string, fileName: string): Pro
     await handle.close();
   };
   return {
-    path,
     async write(chunks) {
       let pending = chunks;
       try {
@@ -60,7 +95,9 @@ export async function openFileTarget(destination: string, fileName: string): Pro
     async commit() {
       try {
         await close();
+        if (intoDirectory) return await placeInDirectory(temporary, directory, name);
         await rename(temporary, path);
+        return path;
       } catch (error) {
         await rm(temporary, { force: true }).catch(() => undefined);
         throw localError('save', path, error);
@@ -95,6 +132,7 @@ export function streamTarget(stream: Writable): DownloadTarget {
     },
     async commit() {
       await Promise.race([new Promise<void>((resolveEnd) => stream.end(resolveEnd)), broken]);
+      return undefined;
     },
     async abort(error) {
       stream.destroy(error);

@@ -46,7 +46,10 @@ export class Transfer<T> extends EventEmitter<TransferEvents> implements Promise
     this.#result.catch(() => undefined);
   }
 
-  /** Stops the transfer: both sides end with `ERR_ABORTED`, and nothing partial is kept. */
+  /**
+   * Stops the transfer: both sides end with `ERR_ABORTED`, and nothing partial is kept. An upload
+   * whose bytes were all sent can no longer be stopped: it resolves with the stored file.
+   */
   cancel(): void {
     this.#cancel();
   }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: child processes run there so `tsx` and the `piechat` self-import resolve. */
@@ -23,9 +24,10 @@ export class Child {
   #waiters = new Set<() => void>();
   #exit: Exit | undefined;
 
-  constructor(args: string[], env: Record<string, string> = {}) {
+  /** Runs `node <args>` in `cwd` (default: the repository root). */
+  constructor(args: string[], env: Record<string, string> = {}, cwd = ROOT) {
     this.#label = args.join(' ');
-    this.process = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: '1' } });
+    this.process = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env, NO_COLOR: '1' } });
     this.#collect(this.process.stdout, this.stdout);
     this.#collect(this.process.stderr, this.stderr);
     this.process.stdin.on('error', () => {}); // writing to a child that already exited is not this helper's failure
@@ -115,7 +117,7 @@ export function runTs(file: string, env: Record<string, string> = {}): Child {
   return new Child(['--import', 'tsx', file], env);
 }
 
-/** Runs the built CLI, as `node dist/cli.js <args>`. */
-export function runCli(args: string[], env: Record<string, string> = {}): Child {
-  return new Child(['dist/cli.js', ...args], env);
+/** Runs the built CLI, as `node dist/cli.js <args>`, in the repository root or in `cwd`. */
+export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Child {
+  return cwd === undefined ? new Child(['dist/cli.js', ...args], env) : new Child([join(ROOT, 'dist/cli.js'), ...args], env, cwd);
 }
