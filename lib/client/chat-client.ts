@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import type { ChatMessage, DownloadedFile, FileInfo, LeaveReason, RoomInfo, ServerLimits } from '../types.js';
 import { assertOptions, describe } from '../util/assert.js';
 import { assertRoomName } from '../util/names.js';
-import { emitSafely } from '../util/safe-emit.js';
+import { emitReporting, emitSafely } from '../util/safe-emit.js';
 import { VERSION } from '../version.js';
 import { dial } from './dial.js';
 import type { ClientEvents, ConnectInfo } from './events.js';
@@ -93,7 +93,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       limits: () => this.#info?.limits,
       request: (message, parse) => this.#request(message, parse),
       nextStream: () => ++this.#lastStream,
-      progress: (progress) => emitSafely(this, 'progress', progress),
+      progress: (transfer, progress) => {
+        emitReporting(transfer, this, 'progress', progress);
+        emitSafely(this, 'progress', progress);
+      },
       windowBytes: this.#options.transferWindowBytes,
     });
   }

@@ -5,7 +5,9 @@ import type { DataFrame } from '../protocol/decoder.js';
 import type { CancelMessage, CreditMessage } from '../protocol/messages.js';
 import { Transfer, type TransferControl } from '../transfer/transfer.js';
 import type { DownloadedFile, FileInfo } from '../types.js';
+import { isFileId } from '../protocol/file-info.js';
 import { assertSignal, describe } from '../util/assert.js';
+import { quote } from '../util/names.js';
 import { DownloadTask, type DownloadOptions } from './download-task.js';
 import type { TransferHost } from './transfer-host.js';
 import { UploadTask, type SendFileOptions, type UploadSource } from './upload-task.js';
@@ -31,6 +33,8 @@ function checkUpload(source: UploadSource, options: SendFileOptions): void {
 /** Checks `download()`'s arguments. */
 function checkDownload(fileId: string, destination: string | Writable, options: DownloadOptions): void {
   if (typeof fileId !== 'string' || fileId.length === 0) throw new TypeError(`Expected \`fileId\` to be a non-empty string, got \`${describe(fileId)}\``);
+  // Only the server's generated ids name files: anything else is refused here, without a round trip.
+  if (!isFileId(fileId)) throw new PieChatError('ERR_FILE_NOT_FOUND', `No file with id ${quote(fileId)}`);
   if (!(typeof destination === 'string' && destination.length > 0) && !(destination instanceof Writable)) {
     throw new TypeError(`Expected \`destination\` to be a path or a Writable, got \`${describe(destination)}\``);
   }

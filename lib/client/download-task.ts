@@ -26,7 +26,6 @@ export class DownloadTask {
   readonly #transfer: Transfer<DownloadedFile>;
   readonly #control: TransferControl<DownloadedFile>;
   #stream = 0;
-  #accepted = false;
   #settled = false;
   #connection: Connection | undefined;
   #target: DownloadTarget | undefined;
@@ -56,8 +55,7 @@ export class DownloadTask {
       this.#stream = this.#host.nextStream();
       this.onStream?.(this);
       const file = await this.#host.request({ t: 'download', stream: this.#stream, transfer: this.#transfer.id, file: fileId, offset: 0 }, parseFileResult);
-      this.#accepted = true;
-      if (this.#settled) return this.#tellServer(new PieChatError('ERR_ABORTED', 'The download was cancelled'));
+      if (this.#settled) return;
       const target = typeof destination === 'string' ? await openFileTarget(destination, file.name) : streamTarget(destination);
       this.#target = target;
       if (this.#settled) {
@@ -65,8 +63,7 @@ export class DownloadTask {
         return;
       }
       const meter = new ProgressMeter({ transferId: this.#transfer.id, fileId: file.id, name: file.name, direction: 'download', total: file.size }, (progress) => {
-        this.#transfer.emit('progress', progress);
-        this.#host.progress(progress);
+        this.#host.progress(this.#transfer, progress);
       });
       const window = this.#host.windowBytes;
       this.#receiver = new Receiver({
@@ -87,7 +84,8 @@ export class DownloadTask {
       this.#settle();
       this.#control.resolve(path === undefined ? file : { ...file, path });
     } catch (error) {
-      this.fail(toPieChatError(error), false);
+      // The server may hold the stream open (a timeout, a destination that failed): it is told to drop it.
+      this.fail(toPieChatError(error), true);
     }
   }
 
@@ -111,17 +109,13 @@ export class DownloadTask {
     if (this.#settled) return;
     this.#settle();
     this.#receiver?.fail(error);
-    if (tellServer && this.#accepted) this.#tellServer(error);
+    if (tellServer && this.#stream !== 0) this.#send({ t: 'cancel', stream: this.#stream, code: error.code, message: error.message });
     const cleaned = this.#target?.abort(error) ?? Promise.resolve();
     void cleaned.catch(() => undefined).then(() => this.#control.reject(error));
   }
 
   #send(message: object): void {
     if (this.#connection?.open === true) this.#connection.send(message);
-  }
-
-  #tellServer(error: PieChatError): void {
-    this.#send({ t: 'cancel', stream: this.#stream, code: error.code, message: error.message });
   }
 
   #settle(): void {

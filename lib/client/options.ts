@@ -34,7 +34,8 @@ export interface ChatClientOptions {
    */
   maxFrameBytes?: number;
   /**
-   * Most bytes that may wait to be sent to the server before the connection is considered stuck.
+   * Most bytes that may wait to be sent to the server before the connection is considered stuck
+   * (at least 1 MiB).
    * @default 8388608
    */
   maxOutputBufferBytes?: number;
@@ -72,7 +73,8 @@ export function resolveClientOptions(options: ChatClientOptions): ResolvedClient
   assertInteger('connectTimeoutMs', resolved.connectTimeoutMs, 1);
   assertInteger('requestTimeoutMs', resolved.requestTimeoutMs, 1);
   assertInteger('maxFrameBytes', resolved.maxFrameBytes, 64 * 1024 + 64);
-  assertInteger('maxOutputBufferBytes', resolved.maxOutputBufferBytes, 64 * 1024);
+  // Room for upload data in flight (256 KiB) and a large control frame.
+  assertInteger('maxOutputBufferBytes', resolved.maxOutputBufferBytes, 1024 * 1024);
   assertInteger('transferWindowBytes', resolved.transferWindowBytes, 4 * defaults.TRANSFER_CHUNK_BYTES, 1024 * 1024 * 1024);
   return resolved;
 }

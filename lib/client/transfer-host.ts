@@ -1,7 +1,8 @@
 import type { PieChatError } from '../errors.js';
 import type { WireObject } from '../protocol/fields.js';
 import type { Connection } from '../transport/connection.js';
-import type { ServerLimits, TransferProgress } from '../types.js';
+import type { Transfer } from '../transfer/transfer.js';
+import type { FileInfo, ServerLimits, TransferProgress } from '../types.js';
 
 /** What the client's transfer tasks need of the client, without depending on its class. */
 export interface TransferHost {
@@ -13,8 +14,11 @@ export interface TransferHost {
   request<T>(message: { t: string; [field: string]: unknown }, parse: (ok: WireObject) => T): Promise<T>;
   /** A fresh stream id on the current connection. */
   nextStream(): number;
-  /** Reports progress on the client's `progress` event. */
-  progress(progress: TransferProgress): void;
+  /**
+   * Reports progress on the transfer's and the client's `progress` events; a listener that throws
+   * is reported on the client's `error` event.
+   */
+  progress(transfer: Transfer<FileInfo>, progress: TransferProgress): void;
   /** Flow-control window granted to the server for downloads. */
   readonly windowBytes: number;
 }

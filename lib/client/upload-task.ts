@@ -59,7 +59,6 @@ export class UploadTask {
   readonly #transfer: Transfer<FileInfo>;
   readonly #control: TransferControl<FileInfo>;
   #stream = 0;
-  #accepted = false;
   #ending = false;
   #settled = false;
   #reader: ChunkReader | undefined;
@@ -98,19 +97,13 @@ export class UploadTask {
       this.#connection = connection;
       const target = options.room === undefined ? { to: options.to! } : { room: options.room };
       const meter = new ProgressMeter({ transferId: this.#transfer.id, name: opened.name, direction: 'upload', total: opened.size }, (progress) => {
-        this.#transfer.emit('progress', progress);
-        this.#host.progress(progress);
+        this.#host.progress(this.#transfer, progress);
       });
       const start = await this.#host.request(
         { t: 'upload', stream: this.#stream, transfer: this.#transfer.id, name: opened.name, size: opened.size, ...target },
         parseUploadStart,
       );
-      this.#accepted = true;
-      if (this.#settled) {
-        // Cancelled while the server was opening the stream: now it can be told.
-        this.#tellServer(new PieChatError('ERR_ABORTED', 'The upload was cancelled'));
-        return;
-      }
+      if (this.#settled) return;
       meter.setFileId(start.file);
       this.#sender = new UploadSender(this.#stream, opened.reader, opened.size, {
         sent: (bytes) => meter.update(bytes),
@@ -130,7 +123,8 @@ export class UploadTask {
       });
       this.#sender.start(connection, start.window);
     } catch (error) {
-      this.fail(error instanceof TypeError ? error : toPieChatError(error), false);
+      // The server may hold the stream open (a timeout, a local failure): it is told to drop it.
+      this.fail(error instanceof TypeError ? error : toPieChatError(error), true);
     }
   }
 
@@ -148,16 +142,18 @@ export class UploadTask {
     this.fail(new PieChatError('ERR_ABORTED', 'The upload was cancelled'), true);
   }
 
-  /** Ends the upload with `error`; with `tellServer`, the server is sent a `cancel`. */
+  /**
+   * Ends the upload with `error`; with `tellServer`, the server is sent a `cancel` for the stream
+   * (it drops it, or ignores a stream it already closed).
+   */
   fail(error: PieChatError | TypeError, tellServer: boolean): void {
     if (this.#settled) return;
     this.#settle();
-    if (tellServer && this.#accepted && error instanceof PieChatError) this.#tellServer(error);
+    if (tellServer && this.#stream !== 0 && this.#connection?.open === true) {
+      const code = error instanceof PieChatError ? error.code : 'ERR_ABORTED';
+      this.#connection.send({ t: 'cancel', stream: this.#stream, code, message: error.message });
+    }
     this.#control.reject(error as PieChatError);
-  }
-
-  #tellServer(error: PieChatError): void {
-    if (this.#connection?.open === true) this.#connection.send({ t: 'cancel', stream: this.#stream, code: error.code, message: error.message });
   }
 
   #settle(): void {

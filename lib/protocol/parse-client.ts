@@ -79,7 +79,8 @@ export function parseClientRequest(object: WireObject): ClientRequest {
         r,
         stream: readStream(object),
         transfer: readString(object, 'transfer', MAX_TRANSFER_ID_LENGTH),
-        file: readString(object, 'file', 64),
+        // Checked by the server, which answers ERR_FILE_NOT_FOUND for anything that is not a known id.
+        file: readString(object, 'file', UNBOUNDED),
         offset: readCount(object, 'offset'),
       };
     case 'files': {

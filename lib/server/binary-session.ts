@@ -113,7 +113,7 @@ export class BinarySession implements ConnectionHandler, Member {
   onClose(error: PieChatError | undefined): void {
     clearTimeout(this.#handshakeTimer);
     this.#context.heartbeat.delete(this.connection);
-    this.#transfers.close(error ?? new PieChatError('ERR_CLOSED', 'The connection closed'));
+    this.#context.settling(this.#transfers.close(error ?? new PieChatError('ERR_CLOSED', 'The connection closed')));
     const reason = this.#closeReason ?? leaveReasonFor(error);
     if (this.#admitted) this.#context.hub.remove(this, reason);
     this.#context.sessionClosed(this, this.#admitted ? this : undefined, this.address, reason, error);

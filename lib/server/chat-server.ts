@@ -44,6 +44,8 @@ export class ChatServer extends EventEmitter<ServerEvents> {
   #state: State = 'new';
   #binding: Promise<BoundAddress> | undefined;
   #closed: Promise<void> | undefined;
+  /** Cleanups of closed sessions still running; `close()` waits for them. */
+  readonly #settling = new Set<Promise<void>>();
   /** Called when the last tracked connection closes during shutdown. */
   #drained: (() => void) | undefined;
 
@@ -88,6 +90,10 @@ export class ChatServer extends EventEmitter<ServerEvents> {
       catalog: new FileCatalog(store, this.#options.quotaBytes),
       transferProgress: (progress) => this.#emit('progress', progress),
       transferEnded: (event) => this.#emit('transfer-end', event),
+      settling: (work) => {
+        this.#settling.add(work);
+        void work.finally(() => this.#settling.delete(work));
+      },
       track: (connection) => this.#connections.add(connection),
       untrack: (connection) => this.#untrack(connection),
       sessionOpened: (member) => this.#emit('connect', userInfo(member)),
@@ -211,6 +217,7 @@ export class ChatServer extends EventEmitter<ServerEvents> {
     }, CLOSE_GRACE_MS);
     await Promise.all([stopped, drained]);
     clearTimeout(deadline);
+    await Promise.all(this.#settling);
     this.#heartbeat.stop();
     this.#state = 'closed';
     this.#emit('close');

@@ -32,6 +32,8 @@ export interface SessionContext {
   transferProgress(progress: ServerTransferProgress): void;
   /** A transfer ended. */
   transferEnded(event: TransferEndEvent): void;
+  /** Work a closed session still does (deleting partial files); `close()` waits for it. */
+  settling(work: Promise<void>): void;
   /** A connection (opening or session) is live; the server tracks it until `sessionClosed`. */
   track(connection: Closable): void;
   /** A connection was handed over to a session, which tracks itself. */

@@ -1,3 +1,4 @@
+import { toPieChatError } from '../errors.js';
 import type { FileStore } from '../stores/file-store.js';
 import type { FileInfo } from '../types.js';
 import { nameKey } from '../util/names.js';
@@ -33,7 +34,7 @@ export class FileCatalog {
       },
       (error: unknown) => {
         this.#loaded = undefined;
-        throw error;
+        throw toPieChatError(error, 'ERR_STORAGE');
       },
     );
     return this.#loaded;

@@ -66,7 +66,7 @@ export const HELP_TEXT = [
   '  /msg <user> <text>   send a private message',
   '  /users [room]        who is in a room (default: the current one; * for everyone)',
   '  /rooms               rooms and their members',
-  '  /files [room]        files you may download (default: all of them)',
+  '  /files [room]        files shared with you (download them with a PieChat client)',
   '  /nick <name>         choose your name (before you have one)',
   '  /quit                leave the chat',
 ].join('\r\n');

@@ -76,7 +76,8 @@ export interface ChatServerOptions {
   lineModeDelayMs?: number;
   /**
    * Most bytes that may wait to be sent to one client. A client that stops reading and passes
-   * it is disconnected with reason `slow-consumer` (and a `slow-consumer` event).
+   * it is disconnected with reason `slow-consumer` (and a `slow-consumer` event). At least
+   * `maxFrameBytes` + 512 KiB.
    * @default 8388608
    */
   maxOutputBufferBytes?: number;
@@ -182,7 +183,8 @@ export function resolveServerOptions(options: ChatServerOptions = {}): ResolvedS
   assertInteger('handshakeTimeoutMs', resolved.handshakeTimeoutMs, 1);
   assertBoolean('lineMode', resolved.lineMode);
   assertInteger('lineModeDelayMs', resolved.lineModeDelayMs, 0);
-  assertInteger('maxOutputBufferBytes', resolved.maxOutputBufferBytes, 64 * 1024);
+  // Room for the largest control frame on top of the file data a connection keeps in flight.
+  assertInteger('maxOutputBufferBytes', resolved.maxOutputBufferBytes, resolved.maxFrameBytes + 512 * 1024);
   if (typeof resolved.storage === 'string') assertString('storage', resolved.storage);
   else if (!isFileStore(resolved.storage)) {
     throw new TypeError(`Expected \`storage\` to be a directory or a FileStore, got \`${describe(resolved.storage)}\``);

@@ -54,9 +54,13 @@ export class SessionTransfers {
   readonly #member: Member;
   readonly #connection: Connection;
   readonly #streams = new Map<number, Upload | Download>();
+  /** Streams whose request is being answered (waiting on storage); they hold a transfer slot. */
+  readonly #opening = new Set<number>();
+  /** Streams the client cancelled while they were being opened. */
+  readonly #cancelledWhileOpening = new Set<number>();
+  /** Cleanups still running (partial files being deleted). */
+  readonly #cleanups = new Set<Promise<void>>();
   #highestStream = 0;
-  /** Transfers open or being opened (requests awaiting storage count too). */
-  #active = 0;
   #closed = false;
 
   constructor(context: SessionContext, member: Member, connection: Connection) {
@@ -81,12 +85,16 @@ export class SessionTransfers {
 
   /** Handles a `credit` or `cancel` from the client. */
   notice(message: ClientNotice): void {
+    if (message.t === 'cancel' && this.#opening.has(message.stream)) {
+      this.#cancelledWhileOpening.add(message.stream);
+      return;
+    }
     const transfer = this.#find(message.stream);
     if (transfer === undefined) return;
     if (message.t === 'cancel') {
       // Too late once its end was accepted: the file is being stored and will be announced.
       if (transfer.kind === 'upload' && transfer.ending) return;
-      void this.#abort(transfer, new PieChatError('ERR_ABORTED', `${this.#member.name} cancelled the transfer`), false);
+      void this.#abort(transfer, new PieChatError(message.code, `${this.#member.name} cancelled the transfer: ${message.message}`), false);
     } else if (transfer.kind === 'download') {
       transfer.sender.credit(message.ack, message.window);
     } else {
@@ -102,10 +110,18 @@ export class SessionTransfers {
     transfer.receiver.receive(frame.offset, frame.chunk);
   }
 
-  /** The connection ended: every transfer is aborted with `error`, partial uploads deleted. */
-  close(error: PieChatError): void {
+  /**
+   * The connection ended: every transfer is aborted with `error` and partial uploads deleted,
+   * except uploads whose every byte arrived, which are stored and announced all the same.
+   * Resolves when every cleanup is done.
+   */
+  close(error: PieChatError): Promise<void> {
     this.#closed = true;
-    for (const transfer of [...this.#streams.values()]) void this.#abort(transfer, error, false);
+    for (const transfer of [...this.#streams.values()]) {
+      if (transfer.kind === 'upload' && transfer.ending) continue;
+      void this.#abort(transfer, error, false);
+    }
+    return Promise.all(this.#cleanups).then(() => undefined);
   }
 
   async #upload(request: UploadRequest): Promise<object> {
@@ -161,10 +177,10 @@ export class SessionTransfers {
         // A storage failure mid-upload: tell the client, keep nothing.
         if (this.#streams.get(upload.stream) === upload && !upload.ending) void this.#abort(upload, toPieChatError(error, 'ERR_STORAGE'));
       });
-      this.#streams.set(request.stream, upload);
+      this.#register(upload);
       return { file: fileId, window: options.transferWindowBytes };
     } finally {
-      if (!this.#streams.has(request.stream)) this.#active--;
+      this.#opening.delete(request.stream);
     }
   }
 
@@ -218,7 +234,9 @@ export class SessionTransfers {
         throw new PieChatError('ERR_FORBIDDEN', file.room === undefined ? 'This private file is not yours' : `Only members of ${quote(file.room)} may download its files`);
       }
       if (request.offset > file.size) throw new PieChatError('ERR_PROTOCOL', `Offset ${request.offset} is beyond the file's ${file.size} bytes`);
-      const source = await store.open(file.id, request.offset);
+      const source = await store.open(file.id, request.offset).catch((error: unknown) => {
+        throw toPieChatError(error, 'ERR_STORAGE');
+      });
       if (this.#closed) {
         source.destroy();
         throw new PieChatError('ERR_CLOSED', 'The connection closed');
@@ -241,11 +259,11 @@ export class SessionTransfers {
           failed: (error) => void this.#abort(download, error),
         }),
       };
-      this.#streams.set(request.stream, download);
+      this.#register(download);
       download.sender.start(this.#connection);
       return { file };
     } finally {
-      if (!this.#streams.has(request.stream)) this.#active--;
+      this.#opening.delete(request.stream);
     }
   }
 
@@ -258,20 +276,30 @@ export class SessionTransfers {
     return { files: this.#context.catalog.visibleTo(this.#member, request.room) };
   }
 
-  /** Takes a new stream id (they must increase) and a transfer slot. */
+  /** Takes a new stream id (they must increase) and a transfer slot, held until registered or released. */
   #claim(stream: number): void {
     if (stream <= this.#highestStream) throw new PieChatError('ERR_PROTOCOL', `Stream ${stream} was already used; stream ids must increase`);
     this.#highestStream = stream;
-    if (this.#active >= this.#context.options.maxTransfers) {
-      throw new PieChatError('ERR_TOO_MANY_TRANSFERS', `At most ${this.#context.options.maxTransfers} transfers may run at once`);
+    const { maxTransfers } = this.#context.options;
+    if (this.#streams.size + this.#opening.size >= maxTransfers) {
+      throw new PieChatError('ERR_TOO_MANY_TRANSFERS', `At most ${maxTransfers} transfers may run at once`);
     }
-    this.#active++;
+    this.#opening.add(stream);
+  }
+
+  /** A transfer is open; if the client already cancelled it, it ends at once. */
+  #register(transfer: Upload | Download): void {
+    this.#opening.delete(transfer.stream);
+    this.#streams.set(transfer.stream, transfer);
+    if (this.#cancelledWhileOpening.delete(transfer.stream)) {
+      void this.#abort(transfer, new PieChatError('ERR_ABORTED', `${this.#member.name} cancelled the transfer`), false);
+    }
   }
 
   /** The open transfer on `stream`; undefined for a past one; a protocol error for one never opened. */
   #find(stream: number): Upload | Download | undefined {
     const transfer = this.#streams.get(stream);
-    if (transfer === undefined && (stream > this.#highestStream || stream === 0)) throw new PieChatError('ERR_PROTOCOL', `Stream ${stream} was never opened`);
+    if (transfer === undefined && (stream > this.#highestStream || stream === 0 || this.#opening.has(stream))) throw new PieChatError('ERR_PROTOCOL', `Stream ${stream} was never opened`);
     return transfer;
   }
 
@@ -307,7 +335,6 @@ export class SessionTransfers {
   #finish(transfer: Upload | Download): void {
     if (this.#streams.get(transfer.stream) !== transfer) return;
     this.#streams.delete(transfer.stream);
-    this.#active--;
     if (transfer.kind === 'upload') transfer.release();
   }
 
@@ -324,7 +351,10 @@ export class SessionTransfers {
     if (transfer.kind === 'upload') {
       transfer.receiver.fail(error);
       // `transfer-end` (and the answer to an `end`) come once the partial file is gone.
-      return transfer.sink.abort().catch(() => undefined).then(ended);
+      const cleanup = transfer.sink.abort().catch(() => undefined).then(ended);
+      this.#cleanups.add(cleanup);
+      void cleanup.finally(() => this.#cleanups.delete(cleanup));
+      return cleanup;
     }
     transfer.sender.stop();
     ended();

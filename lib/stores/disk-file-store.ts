@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PieChatError } from '../errors.js';
 import { isFileId, parseFileInfo } from '../protocol/file-info.js';
@@ -11,8 +11,9 @@ import type { FileSink, FileStore } from './file-store.js';
 /** Options of a {@link DiskFileStore}. */
 export interface DiskFileStoreOptions {
   /**
-   * Flush each file to the disk (`fsync`) before it becomes visible, so that a file announced
-   * survives a power cut. Turn off only where the store is disposable.
+   * Flush each file, its metadata and the directory to the disk (`fsync`) before the file is
+   * announced, so that an announced file survives a power cut. Turn off only where the store is
+   * disposable.
    * @default true
    */
   fsync?: boolean;
@@ -163,6 +164,16 @@ function notFound(id: string, cause?: unknown): PieChatError {
   return new PieChatError('ERR_FILE_NOT_FOUND', `No file with id ${JSON.stringify(id.slice(0, 40))}`, { cause });
 }
 
+/** Flushes a directory's entries (renames, creations) to the disk. */
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** One upload being written into `partial/`. */
 class DiskFileSink implements FileSink {
   readonly #handle: FileHandle;
@@ -196,8 +207,10 @@ class DiskFileSink implements FileSink {
       await this.#close();
       await rename(this.#partialPath, this.#finalPath);
       const metadata = `${this.#finalPath}.json`;
-      await writeFile(`${metadata}.tmp`, JSON.stringify(info));
+      await writeFile(`${metadata}.tmp`, JSON.stringify(info), { flush: this.#fsync });
       await rename(`${metadata}.tmp`, metadata);
+      // The renames are durable once the directory itself is flushed.
+      if (this.#fsync) await syncDirectory(dirname(this.#finalPath));
     } catch (error) {
       await rm(this.#finalPath, { force: true }).catch(() => undefined);
       await this.abort();

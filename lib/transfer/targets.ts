@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { PieChatError } from '../errors.js';
@@ -54,7 +54,8 @@ async function placeInDirectory(temporary: string, directory: string, name: stri
 }
 
 /**
- * A download into a file. If `destination` is an existing directory, the file goes inside it
+ * A download into a file. If `destination` is an existing directory (or ends with a path
+ * separator: the directory is then created), the file goes inside it
  * under its sanitised display name (`name (1).ext` and so on if that is taken: an existing file
  * is never replaced); otherwise `destination` is the file's path, replaced if it exists. Bytes
  * go to a temporary file beside it, moved into place only once complete and verified, so the
@@ -62,6 +63,8 @@ async function placeInDirectory(temporary: string, directory: string, name: stri
  */
 export async function openFileTarget(destination: string, fileName: string): Promise<DownloadTarget> {
   let path = resolve(destination);
+  // A trailing separator names a directory, created if need be.
+  if (/[/\\]$/.test(destination)) await mkdir(path, { recursive: true }).catch((error: unknown) => Promise.reject(localError('create the directory', path, error)));
   const existing = await stat(path).catch(() => undefined);
   const intoDirectory = existing?.isDirectory() === true;
   const directory = intoDirectory ? path : dirname(path);
