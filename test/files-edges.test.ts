@@ -185,3 +185,39 @@ test('server.close() resolves after the partial files of interrupted uploads are
   t.truthy(codeOf(await t.throwsAsync(upload)));
   await closeAll(harness);
 });
+
+test('a stream longer than its declared size fails with ERR_CHECKSUM, even when the excess comes last', async (t) => {
+  const directory = await temporaryDirectory(t);
+  const storage = join(directory, 'store');
+  await withServer(
+    t,
+    async ({ server, connect }) => {
+      const alice = await connect('alice');
+      const ended = nextEvent(server, 'transfer-end');
+      const error = await t.throwsAsync(alice.sendFile(Readable.from([Buffer.alloc(10), Buffer.alloc(5)]), { room: 'lobby', size: 10 }));
+      t.is(codeOf(error), 'ERR_CHECKSUM');
+      t.truthy((await ended).error);
+      t.deepEqual(await filesBelow(storage), []);
+    },
+    { storage },
+  );
+});
+
+test('server.close() waits for an upload being stored: its file and transfer-end come before close', async (t) => {
+  const directory = await temporaryDirectory(t);
+  const slow = slowCommitStore(join(directory, 'store'));
+  const harness = await startServer({ storage: slow.store });
+  const alice = await harness.connect('alice');
+  const order: string[] = [];
+  harness.server.on('file', () => order.push('file'));
+  harness.server.on('transfer-end', () => order.push('transfer-end'));
+  harness.server.on('close', () => order.push('close'));
+  const upload = alice.sendFile(Buffer.from('in the nick of time'), { room: 'lobby' });
+  upload.catch(() => undefined);
+  await slow.committing;
+  const closed = harness.server.close();
+  setImmediate(slow.release);
+  await closed;
+  t.deepEqual(order, ['file', 'transfer-end', 'close']);
+  await closeAll(harness);
+});

@@ -126,6 +126,14 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     return this.#info?.limits;
   }
 
+  /**
+   * Bytes waiting in the connection's buffer to be sent (as `WebSocket.bufferedAmount`). A bulk
+   * sender keeps it bounded by waiting for the `drain` event when it grows.
+   */
+  get bufferedAmount(): number {
+    return this.#connection?.outputBytes ?? 0;
+  }
+
   /** Rooms the client is in. */
   get joined(): string[] {
     return [...this.#rooms];
@@ -303,7 +311,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
       const handler: ConnectionHandler = {
         onControl: (message) => this.#onControl(message),
         onData: (frame) => this.#onData(frame),
-        onDrain: () => {},
+        onDrain: () => emitSafely(this, 'drain'),
         onClose: (error) => {
           clearTimeout(timer);
           this.#onClose(error);

@@ -40,6 +40,8 @@ export interface ClientEvents {
   file: (file: FileInfo) => void;
   /** One of the client's transfers moved forward (the same reports as each `Transfer`'s `progress`). */
   progress: (progress: TransferProgress) => void;
+  /** The connection's send buffer emptied (see `bufferedAmount`). */
+  drain: () => void;
   /** The connection ended. */
   disconnect: (event: ClientDisconnectEvent) => void;
   /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PieChatError, toPieChatError } from '../errors.js';
 import type { DataFrame } from '../protocol/decoder.js';
 import { isFileId } from '../protocol/file-info.js';
-import type { ClientNotice, DownloadRequest, EndRequest, FilesRequest, TransferRequest, UploadRequest } from '../protocol/messages.js';
+import type { CancelMessage, ClientNotice, DownloadRequest, EndRequest, FilesRequest, TransferRequest, UploadRequest } from '../protocol/messages.js';
 import type { FileSink } from '../stores/file-store.js';
 import { DownloadSender } from '../transfer/download-sender.js';
 import { ProgressMeter } from '../transfer/progress.js';
@@ -57,7 +57,7 @@ export class SessionTransfers {
   /** Streams whose request is being answered (waiting on storage); they hold a transfer slot. */
   readonly #opening = new Set<number>();
   /** Streams the client cancelled while they were being opened. */
-  readonly #cancelledWhileOpening = new Set<number>();
+  readonly #cancelledWhileOpening = new Map<number, PieChatError>();
   /** Cleanups still running (partial files being deleted). */
   readonly #cleanups = new Set<Promise<void>>();
   #highestStream = 0;
@@ -86,7 +86,7 @@ export class SessionTransfers {
   /** Handles a `credit` or `cancel` from the client. */
   notice(message: ClientNotice): void {
     if (message.t === 'cancel' && this.#opening.has(message.stream)) {
-      this.#cancelledWhileOpening.add(message.stream);
+      this.#cancelledWhileOpening.set(message.stream, this.#cancelError(message));
       return;
     }
     const transfer = this.#find(message.stream);
@@ -94,7 +94,7 @@ export class SessionTransfers {
     if (message.t === 'cancel') {
       // Too late once its end was accepted: the file is being stored and will be announced.
       if (transfer.kind === 'upload' && transfer.ending) return;
-      void this.#abort(transfer, new PieChatError(message.code, `${this.#member.name} cancelled the transfer: ${message.message}`), false);
+      void this.#abort(transfer, this.#cancelError(message), false);
     } else if (transfer.kind === 'download') {
       transfer.sender.credit(message.ack, message.window);
     } else {
@@ -181,14 +181,23 @@ export class SessionTransfers {
       return { file: fileId, window: options.transferWindowBytes };
     } finally {
       this.#opening.delete(request.stream);
+      this.#cancelledWhileOpening.delete(request.stream);
     }
   }
 
-  async #end(request: EndRequest): Promise<object> {
+  #end(request: EndRequest): Promise<object> {
     const upload = this.#find(request.stream);
-    if (upload === undefined) throw new PieChatError('ERR_ABORTED', `Transfer on stream ${request.stream} is no longer open`);
-    if (upload.kind !== 'upload' || upload.ending) throw new PieChatError('ERR_PROTOCOL', `Stream ${request.stream} cannot be ended`);
+    if (upload === undefined) return Promise.reject(new PieChatError('ERR_ABORTED', `Transfer on stream ${request.stream} is no longer open`));
+    if (upload.kind !== 'upload' || upload.ending) return Promise.reject(new PieChatError('ERR_PROTOCOL', `Stream ${request.stream} cannot be ended`));
     upload.ending = true;
+    // Storing goes on even if the connection closes; the server's close() waits for it.
+    const storing = this.#store(upload, request.sha256);
+    this.#track(storing.then(() => undefined, () => undefined));
+    return storing;
+  }
+
+  /** Verifies a complete upload, commits it, and announces it. */
+  async #store(upload: Upload, declaredSha256: string): Promise<object> {
     if (upload.receiver.received !== upload.size) {
       const error = new PieChatError('ERR_CHECKSUM', `Received ${upload.receiver.received} bytes; ${upload.size} were declared`);
       await this.#abort(upload, error, false);
@@ -202,7 +211,7 @@ export class SessionTransfers {
       await this.#abort(upload, failure, false);
       throw failure;
     }
-    if (sha256 !== request.sha256) {
+    if (sha256 !== declaredSha256) {
       const error = new PieChatError('ERR_CHECKSUM', 'The SHA-256 of the bytes received does not match the one declared; nothing was stored');
       await this.#abort(upload, error, false);
       throw error;
@@ -260,10 +269,12 @@ export class SessionTransfers {
         }),
       };
       this.#register(download);
-      download.sender.start(this.#connection);
+      // Unless the client cancelled it while it was being opened.
+      if (this.#streams.get(request.stream) === download) download.sender.start(this.#connection);
       return { file };
     } finally {
       this.#opening.delete(request.stream);
+      this.#cancelledWhileOpening.delete(request.stream);
     }
   }
 
@@ -291,9 +302,22 @@ export class SessionTransfers {
   #register(transfer: Upload | Download): void {
     this.#opening.delete(transfer.stream);
     this.#streams.set(transfer.stream, transfer);
-    if (this.#cancelledWhileOpening.delete(transfer.stream)) {
-      void this.#abort(transfer, new PieChatError('ERR_ABORTED', `${this.#member.name} cancelled the transfer`), false);
+    const cancelled = this.#cancelledWhileOpening.get(transfer.stream);
+    if (cancelled !== undefined) {
+      this.#cancelledWhileOpening.delete(transfer.stream);
+      void this.#abort(transfer, cancelled, false);
     }
+  }
+
+  /** The error a client's `cancel` ends a transfer with (its code; its text, cut). */
+  #cancelError(message: CancelMessage): PieChatError {
+    return new PieChatError(message.code, `${this.#member.name} cancelled the transfer: ${message.message.slice(0, 200)}`);
+  }
+
+  /** Keeps `work` among the cleanups `close()` waits for, until it settles. */
+  #track(work: Promise<void>): void {
+    this.#cleanups.add(work);
+    void work.finally(() => this.#cleanups.delete(work));
   }
 
   /** The open transfer on `stream`; undefined for a past one; a protocol error for one never opened. */
@@ -352,8 +376,7 @@ export class SessionTransfers {
       transfer.receiver.fail(error);
       // `transfer-end` (and the answer to an `end`) come once the partial file is gone.
       const cleanup = transfer.sink.abort().catch(() => undefined).then(ended);
-      this.#cleanups.add(cleanup);
-      void cleanup.finally(() => this.#cleanups.delete(cleanup));
+      this.#track(cleanup);
       return cleanup;
     }
     transfer.sender.stop();

@@ -164,8 +164,23 @@ function notFound(id: string, cause?: unknown): PieChatError {
   return new PieChatError('ERR_FILE_NOT_FOUND', `No file with id ${JSON.stringify(id.slice(0, 40))}`, { cause });
 }
 
-/** Flushes a directory's entries (renames, creations) to the disk. */
+/** Writes a small file, flushed to the disk when `sync` is set. */
+async function writeDurably(path: string, text: string, sync: boolean): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(text);
+    if (sync) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Flushes a directory's entries (renames, creations) to the disk. Windows cannot open a
+ * directory for this (its file system orders metadata writes itself), so there it is skipped.
+ */
 async function syncDirectory(path: string): Promise<void> {
+  if (process.platform === 'win32') return;
   const handle = await open(path, 'r');
   try {
     await handle.sync();
@@ -207,11 +222,13 @@ class DiskFileSink implements FileSink {
       await this.#close();
       await rename(this.#partialPath, this.#finalPath);
       const metadata = `${this.#finalPath}.json`;
-      await writeFile(`${metadata}.tmp`, JSON.stringify(info), { flush: this.#fsync });
+      await writeDurably(`${metadata}.tmp`, JSON.stringify(info), this.#fsync);
       await rename(`${metadata}.tmp`, metadata);
       // The renames are durable once the directory itself is flushed.
       if (this.#fsync) await syncDirectory(dirname(this.#finalPath));
     } catch (error) {
+      // Metadata first: without it the file does not exist, whatever else is left.
+      await rm(`${this.#finalPath}.json`, { force: true }).catch(() => undefined);
       await rm(this.#finalPath, { force: true }).catch(() => undefined);
       await this.abort();
       throw storageError('store the file', error);

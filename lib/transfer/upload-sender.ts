@@ -81,18 +81,30 @@ export class UploadSender implements DataSource {
     connection.writeData(this.stream, this.#offset, chunk);
     this.#offset += chunk.length;
     this.#events.sent(this.#offset);
-    if (this.#offset === this.#size) {
+    if (this.#offset === this.#size) this.#finishWhenExhausted();
+    else this.#fill();
+    return true;
+  }
+
+  /**
+   * Every declared byte is sent: the upload completes once the source is confirmed to hold no
+   * more (a longer stream or a growing file must not pass with its first `size` bytes).
+   */
+  #finishWhenExhausted(): void {
+    if (this.#ended) {
       this.stop();
       this.#events.complete(this.#hash.digest('hex'));
-    } else {
-      this.#fill();
+      return;
     }
-    return true;
+    // #readMore notices the end (or the excess) and comes back here, or fails.
+    this.#fill();
   }
 
   /** Reads ahead until the read-ahead is full or the source ends. */
   #fill(): void {
-    if (this.#reading || this.#ended || this.#stopped || this.#readyBytes >= READ_AHEAD_BYTES) return;
+    if (this.#reading || this.#ended || this.#stopped) return;
+    // Read ahead while below the limit; once everything is sent, read on to confirm the end.
+    if (this.#readyBytes >= READ_AHEAD_BYTES && this.#offset < this.#size) return;
     this.#reading = true;
     void this.#readMore().finally(() => {
       this.#reading = false;
@@ -101,16 +113,13 @@ export class UploadSender implements DataSource {
 
   async #readMore(): Promise<void> {
     try {
-      while (!this.#stopped && !this.#ended && this.#readyBytes < READ_AHEAD_BYTES) {
+      while (!this.#stopped && !this.#ended && (this.#readyBytes < READ_AHEAD_BYTES || this.#offset === this.#size)) {
         const chunk = await this.#reader.read();
         if (this.#stopped) return;
         if (chunk === null) {
           this.#ended = true;
           if (this.#readBytes !== this.#size) throw sizeMismatch(this.#readBytes, this.#size);
-          if (this.#size === 0) {
-            this.stop();
-            this.#events.complete(this.#hash.digest('hex'));
-          }
+          if (this.#offset === this.#size) this.#finishWhenExhausted();
           return;
         }
         this.#readBytes += chunk.length;
