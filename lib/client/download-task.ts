@@ -74,7 +74,7 @@ export class DownloadTask {
         credit: (ack, more) => this.#send({ t: 'credit', stream: this.#stream, ack, window: more }),
         progress: (bytes) => meter.update(bytes),
       });
-      this.#send({ t: 'credit', stream: this.#stream, ack: 0, window });
+      this.#send({ t: 'credit', stream: this.#stream, ack: 0, window: this.#receiver.initialWindow });
       const sha256 = await this.#receiver.finished();
       if (this.#settled) return;
       if (sha256 !== file.sha256) throw new PieChatError('ERR_CHECKSUM', 'The SHA-256 of the bytes received does not match the file\'s; nothing was kept');
@@ -93,7 +93,7 @@ export class DownloadTask {
   data(frame: DataFrame): void {
     if (this.#settled) return;
     if (this.#receiver === undefined) throw new PieChatError('ERR_PROTOCOL', `Data on stream ${frame.stream} before its window was granted`);
-    this.#receiver.receive(frame.offset, frame.chunk);
+    this.#receiver.receive(frame.offset, frame.chunks, frame.length);
   }
 
   /** Cancels on the app's request: both sides end with `ERR_ABORTED`. */

@@ -8,6 +8,12 @@ export interface FrameSink {
    * given to {@link FrameDecoder.push}; copy it to keep it past the call if the chunk may be reused.
    */
   onFrame(type: FrameTypeValue, payload: Buffer): void;
+  /**
+   * If present, data frames come here instead of `onFrame`, already split into stream, offset
+   * and chunks: a frame that arrived in several pieces is handed over as those pieces, never
+   * copied into one buffer.
+   */
+  onData?(frame: DataFrame): void;
 }
 
 const NO_FRAME = -1;
@@ -62,11 +68,25 @@ export class FrameDecoder {
         this.#parts = [joined];
         this.#pendingLength = this.#checkHeader(joined, 0);
       }
-      if (this.#buffered < FRAME_HEADER_LENGTH + this.#pendingLength) return;
-      data = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#buffered);
-      this.#parts = [];
-      this.#buffered = 0;
-      this.#pendingLength = NO_FRAME;
+      const frameLength = FRAME_HEADER_LENGTH + this.#pendingLength;
+      if (this.#buffered < frameLength) return;
+      if (this.#parts.length > 1 && this.#sink.onData !== undefined && frameType(this.#parts) === FrameType.Data) {
+        // A data frame in pieces: delivered as those pieces, without joining them.
+        const fromLast = frameLength - (this.#buffered - chunk.length);
+        const pieces = this.#parts.slice(0, -1);
+        pieces.push(chunk.subarray(0, fromLast));
+        this.#parts = [];
+        this.#buffered = 0;
+        this.#pendingLength = NO_FRAME;
+        this.#sink.onData(splitDataFrame(pieces, frameLength));
+        data = chunk.subarray(fromLast);
+        if (data.length === 0 || this.#stopped) return;
+      } else {
+        data = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#buffered);
+        this.#parts = [];
+        this.#buffered = 0;
+        this.#pendingLength = NO_FRAME;
+      }
     }
     this.#decode(data);
   }
@@ -82,7 +102,9 @@ export class FrameDecoder {
         return;
       }
       position = start + length;
-      this.#sink.onFrame(data[start - 1] as FrameTypeValue, data.subarray(start, position));
+      const type = data[start - 1] as FrameTypeValue;
+      if (type === FrameType.Data && this.#sink.onData !== undefined) this.#sink.onData(parseDataFrame(data.subarray(start, position)));
+      else this.#sink.onFrame(type, data.subarray(start, position));
     }
     if (position < end && !this.#stopped) this.#keep(data.subarray(position), NO_FRAME);
   }
@@ -121,19 +143,53 @@ export class FrameDecoder {
 export interface DataFrame {
   /** Transfer stream id, chosen by the client. */
   stream: number;
-  /** Position of `chunk` in the file. */
+  /** Position of the first byte in the file. */
   offset: number;
-  /** The file bytes (shares memory with the frame payload). */
-  chunk: Buffer;
+  /** The file bytes, in order: one buffer, or the pieces the frame arrived in (sharing their memory). */
+  chunks: Buffer[];
+  /** Number of file bytes in `chunks`. */
+  length: number;
 }
 
 /** Splits a data frame payload into stream id, offset and chunk. */
 export function parseDataFrame(payload: Buffer): DataFrame {
   const high = payload.readUInt32BE(4);
   if (high >= 0x200000) throw new PieChatError('ERR_PROTOCOL', 'Data frame offset exceeds 2^53');
-  return {
-    stream: payload.readUInt32BE(0),
-    offset: high * 2 ** 32 + payload.readUInt32BE(8),
-    chunk: payload.subarray(DATA_HEADER_LENGTH),
-  };
+  const chunk = payload.subarray(DATA_HEADER_LENGTH);
+  return { stream: payload.readUInt32BE(0), offset: high * 2 ** 32 + payload.readUInt32BE(8), chunks: [chunk], length: chunk.length };
+}
+
+/** The type byte of a frame whose first bytes are spread over `parts`. */
+function frameType(parts: readonly Buffer[]): number | undefined {
+  let index = 4;
+  for (const part of parts) {
+    if (index < part.length) return part[index];
+    index -= part.length;
+  }
+  return undefined;
+}
+
+/**
+ * Decodes a data frame (header included) spread over `pieces`: the few header bytes are copied
+ * out, the file bytes stay in the pieces they arrived in.
+ */
+function splitDataFrame(pieces: Buffer[], frameLength: number): DataFrame {
+  const headerLength = FRAME_HEADER_LENGTH + DATA_HEADER_LENGTH;
+  const header = Buffer.allocUnsafe(headerLength);
+  const chunks: Buffer[] = [];
+  let copied = 0;
+  for (const piece of pieces) {
+    if (copied < headerLength) {
+      const take = Math.min(headerLength - copied, piece.length);
+      piece.copy(header, copied, 0, take);
+      copied += take;
+      if (take < piece.length) chunks.push(piece.subarray(take));
+    } else {
+      chunks.push(piece);
+    }
+  }
+  const frame = parseDataFrame(header.subarray(FRAME_HEADER_LENGTH));
+  frame.chunks = chunks;
+  frame.length = frameLength - headerLength;
+  return frame;
 }

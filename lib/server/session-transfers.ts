@@ -107,7 +107,7 @@ export class SessionTransfers {
     const transfer = this.#find(frame.stream);
     if (transfer === undefined) return;
     if (transfer.kind !== 'upload') throw new PieChatError('ERR_PROTOCOL', `Stream ${frame.stream} is a download: the client sends no data on it`);
-    transfer.receiver.receive(frame.offset, frame.chunk);
+    transfer.receiver.receive(frame.offset, frame.chunks, frame.length);
   }
 
   /**
@@ -178,7 +178,7 @@ export class SessionTransfers {
         if (this.#streams.get(upload.stream) === upload && !upload.ending) void this.#abort(upload, toPieChatError(error, 'ERR_STORAGE'));
       });
       this.#register(upload);
-      return { file: fileId, window: options.transferWindowBytes };
+      return { file: fileId, window: upload.receiver.initialWindow };
     } finally {
       this.#opening.delete(request.stream);
       this.#cancelledWhileOpening.delete(request.stream);

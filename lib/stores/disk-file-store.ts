@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PieChatError } from '../errors.js';
@@ -189,6 +189,13 @@ async function syncDirectory(path: string): Promise<void> {
   }
 }
 
+/**
+ * With fsync on, bytes are flushed to the disk in the background every this many bytes, so that
+ * the flush before the file is announced has little left to do (and the disk works while the
+ * upload is still arriving).
+ */
+const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
+
 /** One upload being written into `partial/`. */
 class DiskFileSink implements FileSink {
   readonly #handle: FileHandle;
@@ -196,6 +203,9 @@ class DiskFileSink implements FileSink {
   readonly #finalPath: string;
   readonly #fsync: boolean;
   #closed = false;
+  #written = 0;
+  #flushedAt = 0;
+  #flushing: Promise<void> | undefined;
 
   constructor(handle: FileHandle, partialPath: string, finalPath: string, fsync: boolean) {
     this.#handle = handle;
@@ -205,6 +215,7 @@ class DiskFileSink implements FileSink {
   }
 
   async write(chunks: readonly Buffer[]): Promise<void> {
+    if (this.#fsync) this.#flushBehind(chunks);
     let pending = chunks;
     try {
       while (pending.length > 0) {
@@ -218,6 +229,7 @@ class DiskFileSink implements FileSink {
 
   async commit(info: FileInfo): Promise<void> {
     try {
+      await this.#flushing;
       if (this.#fsync) await this.#handle.sync();
       await this.#close();
       await rename(this.#partialPath, this.#finalPath);
@@ -236,8 +248,21 @@ class DiskFileSink implements FileSink {
   }
 
   async abort(): Promise<void> {
+    await this.#flushing?.catch(() => undefined);
     await this.#close().catch(() => undefined);
     await rm(this.#partialPath, { force: true }).catch(() => undefined);
+  }
+
+  /** Starts a background flush when another {@link FLUSH_EVERY_BYTES} were written (one at a time). */
+  #flushBehind(chunks: readonly Buffer[]): void {
+    for (const chunk of chunks) this.#written += chunk.length;
+    if (this.#flushing !== undefined || this.#written - this.#flushedAt < FLUSH_EVERY_BYTES) return;
+    this.#flushedAt = this.#written;
+    this.#flushing = this.#handle.datasync().finally(() => {
+      this.#flushing = undefined;
+    });
+    // A failure shows again in the flush of commit(); here it must not go unhandled.
+    this.#flushing.catch(() => undefined);
   }
 
   async #close(): Promise<void> {

@@ -7,7 +7,7 @@ export interface ReceiverOptions {
   stream: number;
   /** Bytes the transfer carries in all. */
   size: number;
-  /** Flow-control window granted to the sender beyond what was written. */
+  /** Most bytes held here, received but not yet written: bounds the receiver's memory. */
   window: number;
   /** Writes chunks in order; calls never overlap. */
   write(chunks: readonly Buffer[]): Promise<void>;
@@ -18,17 +18,45 @@ export interface ReceiverOptions {
 }
 
 /**
+ * Most bytes hashed in one go. Hashing runs apart from reading the socket (in `setImmediate`
+ * slices), so a control frame that arrives behind a window of file data is handled as soon as it
+ * is read, not after the data before it was hashed: chat stays responsive during transfers.
+ */
+const DIGEST_SLICE_BYTES = 256 * 1024;
+
+function digestSlice(receiver: Receiver): void {
+  receiver.digest();
+}
+
+/**
+ * Most bytes of a transfer on the wire at once (sent, not yet read by the receiver). Chat frames
+ * queue behind them in the TCP stream, so this bounds how long a message waits behind a
+ * transfer (1 MiB takes ~2–3 ms at loopback speeds), whatever the window.
+ */
+export const NETWORK_WINDOW_BYTES = 1024 * 1024;
+
+/** Least advance of the granted limit worth a credit message. */
+const CREDIT_STEP_BYTES = NETWORK_WINDOW_BYTES / 4;
+
+/**
  * The receiving end of a transfer, on either side: checks each data frame (in order, within the
- * window, within the size), hashes it, writes it through one write at a time, and grants credit
- * as writes complete, so at most one window of data is ever held in memory.
+ * limit granted, within the size), hashes it, writes it through one write at a time, and grants
+ * credit as bytes are read and written. The sender may send up to
+ * `min(received + NETWORK_WINDOW_BYTES, written + window)`: at most one window is ever held in
+ * memory here, and at most the network window is ever in flight.
  */
 export class Receiver {
   readonly #options: ReceiverOptions;
   readonly #hash: Hash = createHash('sha256');
+  /** Received, not hashed yet. */
+  #unhashed: Buffer[] = [];
+  #digestScheduled = false;
+  /** Hashed, waiting to be written. */
   #queue: Buffer[] = [];
   #received = 0;
   #written = 0;
-  #credited = 0;
+  /** The sender may send up to here (the last limit granted). */
+  #limit: number;
   #writing = false;
   #failure: PieChatError | undefined;
   #settle: { resolve: (sha256: string) => void; reject: (error: PieChatError) => void } | undefined;
@@ -36,9 +64,15 @@ export class Receiver {
 
   constructor(options: ReceiverOptions) {
     this.#options = options;
+    this.#limit = this.#allowed();
     this.#done = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
     this.#done.catch(() => undefined);
     if (options.size === 0) this.#finish();
+  }
+
+  /** The first limit granted: the `window` of the first credit (or of the upload's `ok`). */
+  get initialWindow(): number {
+    return this.#limit;
   }
 
   /** Bytes received so far. */
@@ -55,19 +89,40 @@ export class Receiver {
    * Accepts the data frame at `offset`. Throws `ERR_PROTOCOL` for a frame out of order, beyond
    * the window granted or beyond the size: the sender broke the protocol.
    */
-  receive(offset: number, chunk: Buffer): void {
+  receive(offset: number, chunks: readonly Buffer[], length: number): void {
     if (offset !== this.#received) {
       throw new PieChatError('ERR_PROTOCOL', `Stream ${this.#options.stream}: data at ${offset}, expected ${this.#received}`);
     }
-    const end = offset + chunk.length;
-    if (end > this.#options.size || end > this.#credited + this.#options.window) {
+    const end = offset + length;
+    if (end > this.#options.size || end > this.#limit) {
       throw new PieChatError('ERR_PROTOCOL', `Stream ${this.#options.stream}: data beyond the ${end > this.#options.size ? 'declared size' : 'window'}`);
     }
-    if (this.#failure !== undefined || chunk.length === 0) return;
+    if (this.#failure !== undefined || length === 0) return;
     this.#received = end;
-    this.#hash.update(chunk);
-    this.#queue.push(chunk);
+    for (const chunk of chunks) this.#unhashed.push(chunk);
     this.#options.progress(end);
+    this.#grant();
+    if (!this.#digestScheduled) {
+      this.#digestScheduled = true;
+      setImmediate(digestSlice, this);
+    }
+  }
+
+  /** @internal Hashes the next slice of received bytes and hands them to the writer. */
+  digest(): void {
+    this.#digestScheduled = false;
+    if (this.#failure !== undefined) return;
+    let hashed = 0;
+    while (this.#unhashed.length > 0 && hashed < DIGEST_SLICE_BYTES) {
+      const chunk = this.#unhashed.shift()!;
+      this.#hash.update(chunk);
+      this.#queue.push(chunk);
+      hashed += chunk.length;
+    }
+    if (this.#unhashed.length > 0) {
+      this.#digestScheduled = true;
+      setImmediate(digestSlice, this);
+    }
     this.#writeQueued();
   }
 
@@ -84,6 +139,7 @@ export class Receiver {
     if (this.#failure !== undefined) return;
     this.#failure = error;
     this.#queue = [];
+    this.#unhashed = [];
     this.#settle?.reject(error);
   }
 
@@ -103,11 +159,7 @@ export class Receiver {
           this.#finish();
           return;
         }
-        // Credit in steps of a quarter window: enough headroom for the sender, few messages.
-        if (this.#written - this.#credited >= this.#options.window / 4) {
-          this.#credited = this.#written;
-          this.#options.credit(this.#written, this.#options.window);
-        }
+        this.#grant();
         this.#writeQueued();
       },
       (error: unknown) => {
@@ -115,6 +167,20 @@ export class Receiver {
         this.fail(toPieChatError(error, 'ERR_STORAGE'));
       },
     );
+  }
+
+  /** How far the sender may go now. */
+  #allowed(): number {
+    return Math.min(this.#options.size, this.#received + NETWORK_WINDOW_BYTES, this.#written + this.#options.window);
+  }
+
+  /** Sends a credit when the limit moved enough (or reached the end). */
+  #grant(): void {
+    const allowed = this.#allowed();
+    if (allowed <= this.#limit) return;
+    if (allowed - this.#limit < CREDIT_STEP_BYTES && allowed < this.#options.size) return;
+    this.#limit = allowed;
+    this.#options.credit(this.#written, allowed - this.#written);
   }
 
   #finish(): void {

@@ -11,7 +11,7 @@ export interface ChunkReader {
 }
 
 /** Bytes read from a file at a time. */
-const FILE_READ_BYTES = 256 * 1024;
+const FILE_READ_BYTES = 1024 * 1024;
 
 /** Reads a file by positioned reads, from `offset`. */
 export class FileReader implements ChunkReader {

@@ -5,7 +5,7 @@ import type { Connection, DataSource } from '../transport/connection.js';
 import type { ChunkReader } from './sources.js';
 
 /** Most bytes read ahead of what the window lets the sender send. */
-const READ_AHEAD_BYTES = 1024 * 1024;
+const READ_AHEAD_BYTES = 2 * 1024 * 1024;
 
 /** What an {@link UploadSender} reports to the code running the upload. */
 export interface UploadSenderEvents {

@@ -134,6 +134,11 @@ export class Connection implements FrameSink {
     }
   }
 
+  /** @internal Called by the decoder for each data frame. */
+  onData(frame: DataFrame): void {
+    if (!this.#closing) this.handler.onData(frame);
+  }
+
   /** @internal Called by the decoder for each frame. */
   onFrame(type: FrameTypeValue, payload: Buffer): void {
     if (this.#closing) return;

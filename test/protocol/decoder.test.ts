@@ -36,7 +36,7 @@ test('fixtures fed one byte at a time decode to the same frames', (t) => {
   t.is(frames[0]!.type, FrameType.Control);
   t.is(frames[0]!.payload.toString(), '{"t":"x"}');
   t.is(frames[1]!.type, FrameType.Data);
-  t.deepEqual(parseDataFrame(frames[1]!.payload), { stream: 7, offset: 2 ** 32 + 5, chunk: Buffer.from('abc') });
+  t.deepEqual(parseDataFrame(frames[1]!.payload), { stream: 7, offset: 2 ** 32 + 5, chunks: [Buffer.from('abc')], length: 3 });
   t.is(frames[2]!.type, FrameType.Ping);
   t.is(frames[2]!.payload.length, 0);
   t.is(d.buffered, 0);
@@ -120,4 +120,39 @@ test('property: encode, split at random points, decode is the identity', (t) => 
     }),
     { numRuns: 300 },
   ));
+});
+
+test('property: with an onData sink, split data frames arrive as their pieces, never joined, and intact', (t) => {
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: 1000 }), fc.nat({ max: 2 ** 40 }), fc.uint8Array({ minLength: 0, maxLength: 3000 })), { minLength: 1, maxLength: 10 }),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (frames, cuts) => {
+          const bytes = Buffer.concat(frames.map(([stream, offset, chunk]) => encodeData(stream, offset, chunk)));
+          const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+          const seen: Array<{ stream: number; offset: number; bytes: Buffer; pieces: number }> = [];
+          const d = new FrameDecoder(
+            {
+              onFrame: () => {
+                throw new Error('data frames must not come through onFrame');
+              },
+              onData: (frame) => seen.push({ stream: frame.stream, offset: frame.offset, bytes: Buffer.concat(frame.chunks), pieces: frame.chunks.length }),
+            },
+            1024 * 1024,
+          );
+          let start = 0;
+          for (const point of [...points, bytes.length]) {
+            d.push(bytes.subarray(start, point));
+            start = point;
+          }
+          return (
+            seen.length === frames.length &&
+            seen.every((frame, index) => frame.stream === frames[index]![0] && frame.offset === frames[index]![1] && frame.bytes.equals(Buffer.from(frames[index]![2])))
+          );
+        },
+      ),
+      { numRuns: 300 },
+    ),
+  );
 });
