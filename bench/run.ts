@@ -7,11 +7,12 @@ import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { machineLine, rawNetSpeed, sha256Speed } from './harness/machine.js';
+import { diskSpeed, machineLine, rawNetSpeed, sha256Speed } from './harness/machine.js';
 import { renderReport } from './harness/report.js';
 import type { BenchResults, Memory, PeerRun } from './harness/results.js';
 import { Worker } from './harness/worker.js';
 import { PEERS } from './peers/index.js';
+import type { Peer } from './peers/types.js';
 import type { FanoutResult } from './workloads/fanout.js';
 import type { Latency } from './workloads/round-trip.js';
 import type { ChatDuringUpload, Throughput } from './workloads/transfers.js';
@@ -24,7 +25,11 @@ const { values } = parseArgs({
 });
 const quick = values.quick === true;
 const repetitions = Math.max(3, Number(values.reps ?? 3));
-const peers = values.peers === undefined ? PEERS : PEERS.filter((peer) => values.peers!.split(',').includes(peer.name));
+// The transfers-only diagnostic variant runs in full runs, or when asked for by name.
+const peers =
+  values.peers === undefined
+    ? PEERS.filter((peer) => !(quick && peer.uploadsOnly === true))
+    : PEERS.filter((peer) => values.peers!.split(',').includes(peer.name));
 const sizes = quick
   ? { fanout10: 10_000, fanout100: 1_000, roundTrips: 3_000, roundTripWarmup: 2_000, uploadMiB: 256, chatUploadMiB: 256, chatIdleSamples: 1_000, idleConnections: 2_000 }
   : { fanout10: 100_000, fanout100: 15_000, roundTrips: 20_000, roundTripWarmup: 5_000, uploadMiB: 1024, chatUploadMiB: 1024, chatIdleSamples: 5_000, idleConnections: 10_000 };
@@ -58,7 +63,8 @@ async function warmMemory(directory: string, mib: number): Promise<void> {
   await rm(path);
 }
 
-async function measurePeer(peerName: string, work: string, files: { upload: string; warm: string }): Promise<PeerRun> {
+async function measurePeer(peer: Peer, work: string, files: { upload: string; warm: string }): Promise<PeerRun> {
+  const peerName = peer.name;
   const storage = join(work, 'storage');
   await rm(storage, { recursive: true, force: true });
   await mkdir(storage, { recursive: true });
@@ -79,17 +85,20 @@ async function measurePeer(peerName: string, work: string, files: { upload: stri
     const rss = async (): Promise<number> => (await server.request<{ rss: number }>({ type: 'rss' })).rss;
 
     phase('start');
-    const before = await rss();
-    const { seconds } = await client.request<{ seconds: number }>({ type: 'idle-connect', port, count: sizes.idleConnections });
-    const after = await rss();
-    await client.request({ type: 'idle-close' });
-    const idle = { connections: sizes.idleConnections, seconds, bytesPerConnection: (after - before) / sizes.idleConnections };
-
-    phase('idle');
-    const fanout10 = await client.request<FanoutResult>({ type: 'fanout', port, receivers: 10, messages: sizes.fanout10, window: 1000 });
-    const fanout100 = await client.request<FanoutResult>({ type: 'fanout', port, receivers: 100, messages: sizes.fanout100, window: 1000 });
-    phase('fan-out');
-    const roundTrip = await client.request<Latency>({ type: 'round-trip', port, warmup: sizes.roundTripWarmup, samples: sizes.roundTrips });
+    let chat: Pick<PeerRun, 'idle' | 'fanout10' | 'fanout100' | 'roundTrip'> | undefined;
+    if (peer.uploadsOnly !== true) {
+      const before = await rss();
+      const { seconds } = await client.request<{ seconds: number }>({ type: 'idle-connect', port, count: sizes.idleConnections });
+      const after = await rss();
+      await client.request({ type: 'idle-close' });
+      const idle = { connections: sizes.idleConnections, seconds, bytesPerConnection: (after - before) / sizes.idleConnections };
+      phase('idle');
+      const fanout10 = await client.request<FanoutResult>({ type: 'fanout', port, receivers: 10, messages: sizes.fanout10, window: 1000 });
+      const fanout100 = await client.request<FanoutResult>({ type: 'fanout', port, receivers: 100, messages: sizes.fanout100, window: 1000 });
+      phase('fan-out');
+      const roundTrip = await client.request<Latency>({ type: 'round-trip', port, warmup: sizes.roundTripWarmup, samples: sizes.roundTrips });
+      chat = { idle, fanout10, fanout100, roundTrip };
+    }
 
     phase('round trip');
     await client.request({ type: 'uploader', port, warmPath: files.warm, warmSize: WARM_FILE_MiB * MiB, warmRoundTrips: sizes.roundTripWarmup });
@@ -113,7 +122,7 @@ async function measurePeer(peerName: string, work: string, files: { upload: stri
     const upload = await sampled({ type: 'upload', path: files.upload, size: sizes.uploadMiB * MiB });
     phase('upload');
     let download;
-    if (peerName === 'PieChat') {
+    if (peerName.startsWith('PieChat')) {
       const directory = join(work, 'downloads');
       await rm(directory, { recursive: true, force: true });
       if (!quick) await warmMemory(work, sizes.uploadMiB + 256);
@@ -131,7 +140,7 @@ async function measurePeer(peerName: string, work: string, files: { upload: stri
     await client.request({ type: 'uploader-close' });
     phase('download + chat during upload');
     if (process.env.BENCH_PHASES !== undefined) log(`  ${peerName}: ${phase()}`);
-    return { idle, fanout10, fanout100, roundTrip, upload, ...(download === undefined ? {} : { download }), chatDuringUpload };
+    return { ...chat, upload, ...(download === undefined ? {} : { download }), chatDuringUpload };
   } finally {
     await client.stop();
     await server.stop();
@@ -146,8 +155,12 @@ try {
   await makeFile(files.upload, Math.max(sizes.uploadMiB, sizes.chatUploadMiB) * MiB);
   await makeFile(files.warm, WARM_FILE_MiB * MiB);
   await warmMemory(work, Math.max(sizes.uploadMiB, sizes.chatUploadMiB) + 256);
-  const limits = { rawNetMiBps: await rawNetSpeed(files.upload, Math.max(sizes.uploadMiB, sizes.chatUploadMiB) * MiB), sha256MiBps: sha256Speed() };
-  log(`machine limits: raw node:net ${limits.rawNetMiBps.toFixed(0)} MiB/s, SHA-256 ${limits.sha256MiBps.toFixed(0)} MiB/s`);
+  const limits = {
+    rawNetMiBps: await rawNetSpeed(files.upload, Math.max(sizes.uploadMiB, sizes.chatUploadMiB) * MiB),
+    sha256MiBps: sha256Speed(),
+    diskMiBps: await diskSpeed(files.upload, work, sizes.uploadMiB * MiB),
+  };
+  log(`machine limits: raw node:net ${limits.rawNetMiBps.toFixed(0)} MiB/s, SHA-256 ${limits.sha256MiBps.toFixed(0)} MiB/s, disk ${limits.diskMiBps.toFixed(0)} MiB/s`);
 
   const runs: Record<string, PeerRun[]> = Object.fromEntries(peers.map((peer) => [peer.name, []]));
   for (let repetition = 0; repetition < repetitions; repetition++) {
@@ -155,7 +168,7 @@ try {
     const order = peers.map((_, index) => peers[(index + repetition) % peers.length]!);
     for (const peer of order) {
       log(`round ${repetition + 1}/${repetitions}: ${peer.name}`);
-      runs[peer.name]!.push(await measurePeer(peer.name, work, files));
+      runs[peer.name]!.push(await measurePeer(peer, work, files));
     }
   }
 

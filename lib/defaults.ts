@@ -69,8 +69,9 @@ export const DEFAULT_QUOTA_BYTES = 10 * 1024 * 1024 * 1024;
 export const TRANSFER_CHUNK_BYTES = 64 * 1024;
 
 /**
- * Flow-control window of a transfer (4 MiB): the most bytes a sender may have in flight beyond
- * what the receiver has written. Neither side ever buffers more than this per transfer.
+ * Flow-control window of a transfer (4 MiB): the most bytes a receiver holds received but not yet
+ * written. Neither side ever buffers more than this per transfer (and at most 1 MiB of it is in
+ * flight on the connection at once).
  */
 export const DEFAULT_TRANSFER_WINDOW_BYTES = 4 * 1024 * 1024;
 

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { cpus, platform, release, totalmem } from 'node:os';
@@ -20,6 +22,30 @@ export function sha256Speed(mib = 256): number {
   for (let index = 0; index < mib; index++) hash.update(block);
   hash.digest();
   return mib / ((performance.now() - started) / 1000);
+}
+
+/**
+ * Durable write speed of the disk under `directory`, MiB/s: a new file of `size` bytes copied from
+ * `source`, then `fdatasync` (what a store that flushes each file must wait for).
+ */
+export async function diskSpeed(source: string, directory: string, size: number): Promise<number> {
+  const path = join(directory, 'disk-speed.bin');
+  const input = await open(source, 'r');
+  const output = await open(path, 'w');
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  const started = performance.now();
+  try {
+    for (let offset = 0; offset < size; offset += buffer.length) {
+      const { bytesRead } = await input.read(buffer, 0, buffer.length, offset);
+      await output.write(buffer, 0, bytesRead);
+    }
+    await output.datasync();
+    return size / (1024 * 1024) / ((performance.now() - started) / 1000);
+  } finally {
+    await input.close();
+    await output.close();
+    await rm(path, { force: true });
+  }
 }
 
 /** Raw node:net throughput of a file into a byte-counting server in another process, MiB/s. */

@@ -15,12 +15,12 @@ export interface MeasuredTransfer extends Throughput {
   client: Memory;
 }
 
-/** Everything measured for one peer in one repetition. */
+/** Everything measured for one peer in one repetition (the chat workloads are absent for a transfers-only variant). */
 export interface PeerRun {
-  idle: { connections: number; seconds: number; bytesPerConnection: number };
-  fanout10: FanoutResult;
-  fanout100: FanoutResult;
-  roundTrip: Latency;
+  idle?: { connections: number; seconds: number; bytesPerConnection: number };
+  fanout10?: FanoutResult;
+  fanout100?: FanoutResult;
+  roundTrip?: Latency;
   upload: MeasuredTransfer;
   download?: MeasuredTransfer;
   chatDuringUpload: ChatDuringUpload;
@@ -43,6 +43,6 @@ export interface BenchResults {
     chatIdleSamples: number;
     idleConnections: number;
   };
-  limits: { rawNetMiBps: number; sha256MiBps: number };
+  limits: { rawNetMiBps: number; sha256MiBps: number; diskMiBps: number };
   runs: Record<string, PeerRun[]>;
 }

@@ -1,11 +1,11 @@
 import { netNdjson, netNdjsonInterleaved } from './net-ndjson.js';
-import { piechat } from './piechat.js';
+import { piechat, piechatPageCache } from './piechat.js';
 import { socketio } from './socketio.js';
 import type { Peer } from './types.js';
 import { ws } from './ws.js';
 
 /** Every system the benchmark compares, PieChat first. */
-export const PEERS: readonly Peer[] = [piechat, socketio, ws, netNdjson];
+export const PEERS: readonly Peer[] = [piechat, piechatPageCache, socketio, ws, netNdjson];
 
 /**
  * The peer to use for chat during an upload: the same, except the node:net NDJSON chat, which

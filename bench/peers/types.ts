@@ -51,6 +51,8 @@ export interface BenchClient {
 export interface Peer {
   /** Short name used in the report. */
   name: string;
+  /** Only the transfer workloads are run for this peer (a diagnostic variant). */
+  uploadsOnly?: boolean;
   /** Starts the server (in the server process). */
   startServer(setup: ServerSetup): Promise<ServerHandle>;
   /** Connects one client named `name` (in the client process). */
