@@ -77,3 +77,39 @@ export const DEFAULT_TRANSFER_WINDOW_BYTES = 4 * 1024 * 1024;
 
 /** Least time between two `progress` events of one transfer (the last one always comes). */
 export const PROGRESS_INTERVAL_MS = 100;
+
+/** Most messages a history keeps per room or inbox, for clients that resume. */
+export const DEFAULT_HISTORY_MAX_MESSAGES = 1000;
+
+/** Age beyond which a history drops a message (one hour). */
+export const DEFAULT_HISTORY_MAX_AGE_MS = 60 * 60 * 1000;
+
+/** Most rooms and inboxes a history tracks. */
+export const DEFAULT_HISTORY_MAX_KEYS = 100_000;
+
+/**
+ * How long a user whose connection was lost (not closed) stays in its rooms, its name reserved,
+ * waiting for its client to resume the session.
+ */
+export const DEFAULT_RESUME_GRACE_MS = 30_000;
+
+/** How long the server keeps an interrupted upload, for its client to continue it. */
+export const DEFAULT_PARTIAL_UPLOAD_TTL_MS = 10 * 60 * 1000;
+
+/** Most messages a client queues while reconnecting. */
+export const DEFAULT_MAX_QUEUED_MESSAGES = 1000;
+
+/** Most bytes of message text a client queues while reconnecting (1 MiB). */
+export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+
+/** First reconnection delay; it doubles after each failed attempt, up to the maximum. */
+export const DEFAULT_RECONNECT_INITIAL_DELAY_MS = 250;
+
+/** Longest reconnection delay. */
+export const DEFAULT_RECONNECT_MAX_DELAY_MS = 10_000;
+
+/** How long the server asks clients to wait before reconnecting after a shutdown. */
+export const SHUTDOWN_RETRY_AFTER_MS = 1_000;
+
+/** Most acknowledgements of recent messages kept to recognise retransmits (all users). */
+export const DEDUPLICATION_MEMORY = 100_000;

@@ -16,7 +16,7 @@
  */
 export { ChatServer } from './server/chat-server.js';
 export type { ChatServerOptions } from './server/options.js';
-export type { ServerEvents, DisconnectEvent, ClientErrorEvent, SlowConsumerEvent, TransferEndEvent } from './server/events.js';
+export type { ServerEvents, DisconnectEvent, ClientErrorEvent, SlowConsumerEvent, TransferEndEvent, SuspendEvent, ResumeEvent } from './server/events.js';
 export { ChatClient, type SendTarget, type RoomTarget, type UserTarget, type ClientState } from './client/chat-client.js';
 export type { ChatClientOptions } from './client/options.js';
 export type { ClientEvents, ConnectInfo, ClientDisconnectEvent } from './client/events.js';

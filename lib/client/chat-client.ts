@@ -280,7 +280,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     const connection = this.#connection;
     this.#closed = connection === undefined ? Promise.resolve() : new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#handshake?.reject(new PieChatError('ERR_CLOSED', 'The client was closed'));
-    connection?.close();
+    // `bye`: the user leaves now; the server does not keep the session for a resume.
+    connection?.close(undefined, { t: 'bye' });
     this.#state = 'closed';
     return this.#closed;
   }

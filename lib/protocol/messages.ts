@@ -7,18 +7,42 @@ import type { ChatMessage, FileInfo, LeaveReason, ServerLimits } from '../types.
  * answer. `docs/protocol.md` describes each one.
  */
 
-/** First frame of a binary client: who it is. */
+/** Where a client left off: the last `seq` it saw per room, and in its private inbox. */
+export interface ResumePoint {
+  rooms: Record<string, number>;
+  inbox?: number;
+}
+
+/** First frame of a binary client: who it is and, after a reconnect, where it left off. */
 export interface HelloMessage {
   t: 'hello';
   name: string;
   /** Software name and version, for the server's logs. */
   agent?: string;
+  /** The session id of the previous connection, to take that session over. */
+  session?: string;
+  /** Where the client left off: the server replays what it missed and rejoins these rooms. */
+  resume?: ResumePoint;
+}
+
+/**
+ * Messages that may be missing after a resume: those after `after` in a room (or, without `room`,
+ * the private inbox) that are older than the server's history, which resumes at `next`. With
+ * `reset`, the server's numbering restarted (its history was lost): `next` is lower than `after`.
+ */
+export interface HistoryGap {
+  room?: string;
+  after: number;
+  next: number;
+  reset?: true;
 }
 
 /** Sends a message to a room or, with `to`, to one user. */
 export interface SendRequest {
   t: 'send';
   r: number;
+  /** Client-side id: a retransmit with an id the server already accepted gets the first answer again. */
+  cid?: string;
   text: string;
   room?: string;
   to?: string;
@@ -63,6 +87,8 @@ export interface UploadRequest {
   size: number;
   room?: string;
   to?: string;
+  /** The id of an interrupted upload to continue (the server answers with the offset to resume from). */
+  resume?: string;
 }
 
 /** Every byte of an upload was sent: the server verifies size and digest, stores and announces the file. */
@@ -116,8 +142,13 @@ export type TransferRequest = UploadRequest | EndRequest | DownloadRequest | Fil
 /** Every request (message with an `r`) a client may send after its hello. */
 export type ClientRequest = ChatRequest | TransferRequest;
 
+/** The client is closing on purpose: its user leaves at once, no resumption is expected. */
+export interface ClientByeMessage {
+  t: 'bye';
+}
+
 /** Messages without an answer a client may send after its hello. */
-export type ClientNotice = CreditMessage | CancelMessage;
+export type ClientNotice = CreditMessage | CancelMessage | ClientByeMessage;
 
 /** Every message a client may send. */
 export type ClientMessage = HelloMessage | ClientRequest | ClientNotice;
@@ -136,6 +167,10 @@ export interface WelcomeMessage {
   /** Rooms the user is in on arrival. */
   rooms: string[];
   limits: ServerLimits;
+  /** Whether the session of the previous connection was taken over (no leave/join in between). */
+  resumed: boolean;
+  /** Ranges the replay that follows could not cover. */
+  gaps: HistoryGap[];
 }
 
 /** A request succeeded; other fields depend on the request. */

@@ -1,12 +1,14 @@
 import { PieChatError } from '../errors.js';
-import { readCount, readOptionalString, readString, type WireObject } from './fields.js';
-import type { ClientNotice, ClientRequest, HelloMessage } from './messages.js';
+import { readCount, readObject, readOptionalCount, readOptionalString, readString, type WireObject } from './fields.js';
+import type { ClientNotice, ClientRequest, HelloMessage, ResumePoint } from './messages.js';
 import { parseCancel, parseCredit, readStream } from './parse-transfer.js';
 
 /** For fields whose limit the server checks with a specific error code (the frame limit bounds them here). */
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 /** Longest client-side transfer id. */
 const MAX_TRANSFER_ID_LENGTH = 64;
+/** Longest client-side message id. */
+const MAX_CID_LENGTH = 64;
 
 /**
  * Checks the first frame of a binary client. Only the fields PieChat knows are copied into a
@@ -18,7 +20,27 @@ export function parseHello(object: WireObject): HelloMessage {
   const hello: HelloMessage = { t: 'hello', name: readString(object, 'name', UNBOUNDED) };
   const agent = readOptionalString(object, 'agent', 128);
   if (agent !== undefined) hello.agent = agent;
+  const session = readOptionalString(object, 'session', 128);
+  if (session !== undefined) hello.session = session;
+  if (object.resume !== undefined && object.resume !== null) hello.resume = parseResumePoint(readObject(object, 'resume'));
   return hello;
+}
+
+/** Most rooms a resume point may name (more than any `maxRoomsPerUser` sensibly allows). */
+const MAX_RESUME_ROOMS = 1024;
+
+/**
+ * Checks a resume point. Room names become keys of a fresh map (`__proto__` is just a name here);
+ * each value must be a sequence number. Names themselves are checked when the rooms are joined.
+ */
+function parseResumePoint(object: WireObject): ResumePoint {
+  const rooms: Record<string, number> = Object.create(null) as Record<string, number>;
+  const given = readObject(object, 'rooms');
+  const names = Object.keys(given);
+  if (names.length > MAX_RESUME_ROOMS) throw new PieChatError('ERR_PROTOCOL', `Invalid resume point: more than ${MAX_RESUME_ROOMS} rooms`);
+  for (const name of names) rooms[name] = readCount(given, name);
+  const inbox = readOptionalCount(object, 'inbox');
+  return inbox === undefined ? { rooms } : { rooms, inbox };
 }
 
 /** Reads the `room` or `to` of a message that needs exactly one of them. */
@@ -31,13 +53,14 @@ function readTarget(object: WireObject): { room: string } | { to: string } {
   return room !== undefined ? { room } : { to: to! };
 }
 
-/** True for the messages without an answer (`credit`, `cancel`). */
+/** True for the messages without an answer (`credit`, `cancel`, `bye`). */
 export function isClientNotice(object: WireObject): boolean {
-  return object.t === 'credit' || object.t === 'cancel';
+  return object.t === 'credit' || object.t === 'cancel' || object.t === 'bye';
 }
 
-/** Checks a `credit` or `cancel` from a client. */
+/** Checks a `credit`, `cancel` or `bye` from a client. */
 export function parseClientNotice(object: WireObject): ClientNotice {
+  if (object.t === 'bye') return { t: 'bye' };
   return object.t === 'credit' ? parseCredit(object) : parseCancel(object);
 }
 
@@ -50,8 +73,12 @@ export function parseClientNotice(object: WireObject): ClientNotice {
 export function parseClientRequest(object: WireObject): ClientRequest {
   const r = readCount(object, 'r');
   switch (object.t) {
-    case 'send':
-      return { t: 'send', r, text: readString(object, 'text', UNBOUNDED), ...readTarget(object) };
+    case 'send': {
+      const cid = readOptionalString(object, 'cid', MAX_CID_LENGTH);
+      const request: ClientRequest = { t: 'send', r, text: readString(object, 'text', UNBOUNDED), ...readTarget(object) };
+      if (cid !== undefined) request.cid = cid;
+      return request;
+    }
     case 'join':
     case 'leave':
       return { t: object.t, r, room: readString(object, 'room', UNBOUNDED) };
@@ -61,8 +88,8 @@ export function parseClientRequest(object: WireObject): ClientRequest {
     }
     case 'rooms':
       return { t: 'rooms', r };
-    case 'upload':
-      return {
+    case 'upload': {
+      const request: ClientRequest = {
         t: 'upload',
         r,
         stream: readStream(object),
@@ -71,6 +98,10 @@ export function parseClientRequest(object: WireObject): ClientRequest {
         size: readCount(object, 'size'),
         ...readTarget(object),
       };
+      const resume = readOptionalString(object, 'resume', 64);
+      if (resume !== undefined) request.resume = resume;
+      return request;
+    }
     case 'end':
       return { t: 'end', r, stream: readStream(object), sha256: readString(object, 'sha256', 64) };
     case 'download':

@@ -4,6 +4,7 @@ import {
   readCount,
   readEnum,
   readObject,
+  readObjectArray,
   readOptionalBoolean,
   readOptionalCount,
   readOptionalString,
@@ -13,6 +14,7 @@ import {
 } from './fields.js';
 import { parseFileInfo } from './file-info.js';
 import { parseCancel, parseCredit } from './parse-transfer.js';
+import type { HistoryGap } from './messages.js';
 import type { ByeMessage, ErrMessage, JoinMessage, LeaveMessage, MsgMessage, OkMessage, ServerMessage, WelcomeMessage } from './messages.js';
 
 /** A server message after checking: a chat message arrives as a fresh {@link ChatMessage}. */
@@ -58,6 +60,14 @@ function parseLimits(object: WireObject): ServerLimits {
   };
 }
 
+function parseGap(object: WireObject): HistoryGap {
+  const gap: HistoryGap = { after: readCount(object, 'after'), next: readCount(object, 'next') };
+  const room = readOptionalString(object, 'room', 256);
+  if (room !== undefined) gap.room = room;
+  if (readOptionalBoolean(object, 'reset') === true) gap.reset = true;
+  return gap;
+}
+
 function parseWelcome(object: WireObject): WelcomeMessage {
   return {
     t: 'welcome',
@@ -67,6 +77,8 @@ function parseWelcome(object: WireObject): WelcomeMessage {
     server: readString(object, 'server', 256),
     rooms: readStringArray(object, 'rooms', MAX_LIST, 256),
     limits: parseLimits(readObject(object, 'limits')),
+    resumed: readOptionalBoolean(object, 'resumed') === true,
+    gaps: object.gaps === undefined ? [] : readObjectArray(object, 'gaps', MAX_LIST).map(parseGap),
   };
 }
 

@@ -4,7 +4,7 @@ import { PROTOCOL_VERSION } from '../protocol/constants.js';
 import { encodeControl, encodePreamble } from '../protocol/encoder.js';
 import { classifyOpening } from '../transport/opening.js';
 import type { LeaveReason } from '../types.js';
-import { BinarySession } from './binary-session.js';
+import { Handshake } from './handshake.js';
 import type { Closable, SessionContext } from './context.js';
 import { LINE_NAME_TIMEOUT_FACTOR, LineSession, NAME_PROMPT } from './line-session.js';
 
@@ -12,7 +12,7 @@ const LINE_ONLY_NOTICE = 'This server speaks only the PieChat binary protocol.\r
 
 /**
  * Reads a new connection's first bytes and hands it to the right session: the PieChat preamble
- * makes a {@link BinarySession}; anything else, or silence for `lineModeDelayMs`, a
+ * makes a {@link Handshake}; anything else, or silence for `lineModeDelayMs`, a
  * {@link LineSession}. A binary client whose preamble arrived after the line prompt is still
  * recognised (it skips the prompt text).
  */
@@ -76,7 +76,7 @@ class Opening implements Closable {
         return;
       }
       this.#end(undefined, true);
-      new BinarySession(this.#context, this.#socket, this.#address, opening.rest);
+      new Handshake(this.#context, this.#socket, this.#address, opening.rest);
       return;
     }
     if (!this.#context.options.lineMode) {

@@ -1,16 +1,15 @@
-import type { Socket } from 'node:net';
-import { HANDSHAKE_MAX_FRAME_BYTES } from '../defaults.js';
 import { PieChatError, toPieChatError } from '../errors.js';
-import type { DataFrame } from '../protocol/decoder.js';
-import type { WireObject } from '../protocol/fields.js';
-import type { ChatRequest, ClientRequest, TransferRequest } from '../protocol/messages.js';
-import { isClientNotice, parseClientNotice, parseClientRequest, parseHello } from '../protocol/parse-client.js';
 import { PROTOCOL_VERSION } from '../protocol/constants.js';
-import { Connection, type ConnectionHandler } from '../transport/connection.js';
+import type { DataFrame } from '../protocol/decoder.js';
+import { encodeControl } from '../protocol/encoder.js';
+import type { WireObject } from '../protocol/fields.js';
+import type { ChatRequest, ClientRequest, ResumePoint, TransferRequest } from '../protocol/messages.js';
+import { isClientNotice, parseClientNotice, parseClientRequest } from '../protocol/parse-client.js';
+import type { Connection, ConnectionHandler } from '../transport/connection.js';
 import type { LeaveReason } from '../types.js';
 import { randomToken } from '../util/ids.js';
 import { CHAT_REQUESTS, type RequestHandler } from './chat-requests.js';
-import { leaveReasonFor, type SessionContext } from './context.js';
+import { leaveReasonFor, type Closable, type SessionContext } from './context.js';
 import type { FileDelivery, JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
 import type { Member } from './member.js';
 import { SessionTransfers } from './session-transfers.js';
@@ -21,74 +20,124 @@ function isTransferRequest(request: ClientRequest): request is TransferRequest {
   return TRANSFER_REQUESTS.has(request.t);
 }
 
+/** Closes that end a session at once; any other lost connection leaves it resumable for a while. */
+const FINAL_CODES: ReadonlySet<string> = new Set(['ERR_PROTOCOL', 'ERR_FRAME_TOO_LARGE', 'ERR_SLOW_CONSUMER']);
+
+/** What a connection that was replaced reports to: nothing. */
+const RETIRED: ConnectionHandler = { onControl() {}, onData() {}, onDrain() {}, onClose() {} };
+
 /**
- * A PieChat client on the server: performs the hello/welcome handshake, then answers requests
- * and forwards what the hub delivers. Refused requests get an `err` reply and the connection
- * stays; frames that break the protocol close it.
+ * A PieChat user on the server. It outlives its connections: when one is lost (not closed), the
+ * user stays in its rooms with its name reserved for `resumeGraceMs`, and a client that
+ * reconnects with the session id takes the session over, is replayed what it missed, and goes on
+ * without anyone seeing it leave. A closed connection (the client's `bye`), or one the server
+ * ended, removes the user at once.
  */
-export class BinarySession implements ConnectionHandler, Member {
+export class BinarySession implements ConnectionHandler, Member, Closable {
   readonly mode = 'binary';
   readonly rooms = new Set<string>();
+  readonly name: string;
   readonly address: string;
-  readonly connection: Connection;
+  readonly connectedAt = Date.now();
+  /** The session id clients present to resume. */
+  readonly token = randomToken();
   readonly #context: SessionContext;
-  readonly #transfers: SessionTransfers;
-  #name = '';
-  #admitted = false;
-  #handshakeTimer: NodeJS.Timeout | undefined;
-  /** Why the server is closing this session, when it is the server's decision. */
-  #closeReason: LeaveReason | undefined;
-  connectedAt = 0;
-  inboxSeq = 0;
-  session = '';
+  #connection: Connection | undefined;
+  #transfers: SessionTransfers | undefined;
+  /** Frames for this user held until its welcome is sent. */
+  #held: Buffer[] | undefined;
+  #grace: NodeJS.Timeout | undefined;
+  /** Why the session ends, once that is decided (the server's decision, or the client's bye). */
+  #ending: LeaveReason | undefined;
+  #removed = false;
 
-  constructor(context: SessionContext, socket: Socket, address: string, initial: Buffer) {
+  constructor(context: SessionContext, name: string, address: string) {
     this.#context = context;
+    this.name = name;
     this.address = address;
-    this.connection = new Connection(
-      socket,
-      this,
-      { maxFrameBytes: HANDSHAKE_MAX_FRAME_BYTES, maxOutputBytes: context.options.maxOutputBufferBytes },
-      initial,
-    );
-    this.#transfers = new SessionTransfers(context, this, this.connection);
-    this.#handshakeTimer = setTimeout(handshakeTimedOut, context.options.handshakeTimeoutMs, this).unref();
+    context.sessions.set(this.token, this);
     context.track(this);
   }
 
-  /** The user's name (empty until the hello). */
-  get name(): string {
-    return this.#name;
+  /** Whether a connection is attached. */
+  get attached(): boolean {
+    return this.#connection !== undefined;
   }
 
-  /** Closes the session on the server's initiative, telling the client why. */
+  /**
+   * Takes `connection` (after its hello): a new session is admitted and joins its rooms; a resumed
+   * one replaces its previous connection. Either way the client gets its welcome, then what it
+   * missed since `resume`, then everything else.
+   */
+  attach(connection: Connection, resume: ResumePoint | undefined, resumed: boolean): void {
+    const { hub, options, limits } = this.#context;
+    if (this.#connection !== undefined) this.#retire(this.#connection, new PieChatError('ERR_CLOSED', 'Replaced by a new connection'), true);
+    clearTimeout(this.#grace);
+    this.#grace = undefined;
+    this.#connection = connection;
+    connection.handler = this;
+    connection.maxFrameBytes = limits.maxFrameBytes;
+    this.#transfers = new SessionTransfers(this.#context, this, connection);
+    this.#held = [];
+    if (!resumed) {
+      hub.admit(this);
+      this.#context.sessionOpened(this);
+      hub.joinDefaultRooms(this);
+    }
+    const replay = resume === undefined ? { gaps: [], messages: [] } : hub.resume(this, resume);
+    const held = this.#held;
+    this.#held = undefined;
+    connection.send({
+      t: 'welcome',
+      v: PROTOCOL_VERSION,
+      session: this.token,
+      name: this.name,
+      server: options.name,
+      rooms: [...this.rooms],
+      limits,
+      resumed,
+      gaps: replay.gaps,
+    });
+    for (const message of replay.messages) connection.write(encodeControl({ t: 'msg', ...message }));
+    for (const frame of held) connection.write(frame);
+    this.#context.heartbeat.add(connection);
+    if (resumed) this.#context.sessionResumed(this);
+  }
+
+  /** Ends the session on the server's initiative, telling the client why (if it is connected). */
   closeBy(reason: LeaveReason, message: string, retryAfterMs?: number): void {
-    this.#closeReason = reason;
+    this.#ending ??= reason;
+    if (this.#connection === undefined) {
+      this.#remove(reason, undefined);
+      return;
+    }
     const bye: Record<string, unknown> = { t: 'bye', reason, message };
     if (retryAfterMs !== undefined) bye.retryAfterMs = retryAfterMs;
-    this.connection.close(undefined, bye);
+    this.#connection.close(undefined, bye);
   }
 
-  /** Drops the connection at once. */
+  /** Drops the connection at once; the session ends. */
   destroy(): void {
-    this.connection.destroy();
+    this.#ending ??= 'disconnected';
+    if (this.#connection === undefined) this.#remove(this.#ending, undefined);
+    else this.#connection.destroy();
   }
 
   onControl(object: WireObject): void {
-    if (!this.#admitted) {
-      this.#hello(object);
-      return;
-    }
+    const transfers = this.#transfers!;
     if (isClientNotice(object)) {
-      this.#transfers.notice(parseClientNotice(object));
+      const notice = parseClientNotice(object);
+      if (notice.t === 'bye') this.#ending ??= 'disconnected';
+      else transfers.notice(notice);
       return;
     }
     const request = parseClientRequest(object);
     if (isTransferRequest(request)) {
       // File requests wait on storage; their answer comes when it is done.
-      this.#transfers.handle(request).then(
-        (result) => this.#reply(request.r, result),
-        (error: unknown) => this.#refuse(request.r, error),
+      const connection = this.#connection!;
+      transfers.handle(request).then(
+        (result) => connection.send({ t: 'ok', r: request.r, ...result }),
+        (error: unknown) => this.#refuse(connection, request.r, error),
       );
       return;
     }
@@ -97,96 +146,85 @@ export class BinarySession implements ConnectionHandler, Member {
     try {
       result = handler(this.#context.hub, this, request);
     } catch (error) {
-      this.#refuse(request.r, error);
+      this.#refuse(this.#connection!, request.r, error);
       return;
     }
-    this.#reply(request.r, result);
+    this.#connection!.send({ t: 'ok', r: request.r, ...result });
   }
 
   onData(frame: DataFrame): void {
-    if (!this.#admitted) throw new PieChatError('ERR_PROTOCOL', 'Data frame before the hello');
-    this.#transfers.data(frame);
+    this.#transfers!.data(frame);
   }
 
   onDrain(): void {}
 
   onClose(error: PieChatError | undefined): void {
-    clearTimeout(this.#handshakeTimer);
-    this.#context.heartbeat.delete(this.connection);
-    this.#context.settling(this.#transfers.close(error ?? new PieChatError('ERR_CLOSED', 'The connection closed')));
-    const reason = this.#closeReason ?? leaveReasonFor(error);
-    if (this.#admitted) this.#context.hub.remove(this, reason);
-    this.#context.sessionClosed(this, this.#admitted ? this : undefined, this.address, reason, error);
+    const connection = this.#connection;
+    if (connection === undefined) return;
+    const reason = this.#ending ?? leaveReasonFor(error);
+    const final = this.#ending !== undefined || (error !== undefined && FINAL_CODES.has(error.code)) || this.#context.options.resumeGraceMs === 0;
+    this.#retire(connection, error ?? new PieChatError('ERR_CLOSED', 'The connection closed'), !final);
+    this.#connection = undefined;
+    if (final) {
+      this.#remove(reason, error);
+      return;
+    }
+    // Lost, not closed: the user stays, its name reserved, for the client to come back.
+    this.#grace = setTimeout(() => this.#remove(reason, error), this.#context.options.resumeGraceMs);
+    this.#grace.unref();
+    this.#context.sessionSuspended(this, reason, error);
   }
 
   deliverMessage(delivery: MessageDelivery): void {
-    this.connection.write(delivery.frame);
+    this.#write(delivery.frame);
   }
 
   deliverFile(delivery: FileDelivery): void {
-    this.connection.write(delivery.frame);
+    this.#write(delivery.frame);
   }
 
   deliverJoin(delivery: JoinDelivery): void {
-    this.connection.write(delivery.frame);
+    this.#write(delivery.frame);
   }
 
   deliverLeave(delivery: LeaveDelivery): void {
-    this.connection.write(delivery.frame);
+    this.#write(delivery.frame);
   }
 
   deliverOffline(): void {
     // Binary clients learn of a departure from the per-room leave events.
   }
 
-  #reply(r: number, result: object): void {
-    this.connection.send({ t: 'ok', r, ...result });
+  /** Writes to the client, holds the frame until the welcome is sent, or drops it while the client is away (it will be replayed). */
+  #write(frame: Buffer): void {
+    if (this.#held !== undefined) this.#held.push(frame);
+    else this.#connection?.write(frame);
   }
 
-  #refuse(r: number, error: unknown): void {
+  /** Lets go of a connection: its transfers end (uploads kept if the session may be resumed), its heartbeat stops. */
+  #retire(connection: Connection, error: PieChatError, resumable: boolean): void {
+    this.#context.heartbeat.delete(connection);
+    this.#context.settling(this.#transfers?.close(error, resumable) ?? Promise.resolve());
+    this.#transfers = undefined;
+    if (connection !== this.#connection) return;
+    if (connection.open) {
+      connection.handler = RETIRED;
+      connection.destroy();
+    }
+  }
+
+  #refuse(connection: Connection, r: number, error: unknown): void {
     const failure = toPieChatError(error);
-    if (failure.code === 'ERR_PROTOCOL') {
-      this.connection.fail(failure);
-      return;
-    }
-    this.connection.send({ t: 'err', r, code: failure.code, message: failure.message });
+    if (failure.code === 'ERR_PROTOCOL') connection.fail(failure);
+    else connection.send({ t: 'err', r, code: failure.code, message: failure.message });
   }
 
-  #hello(object: WireObject): void {
-    const hello = parseHello(object);
-    const hub = this.#context.hub;
-    try {
-      hub.checkAdmission(hello.name);
-    } catch (error) {
-      this.connection.fail(toPieChatError(error));
-      return;
-    }
-    this.#name = hello.name;
-    this.connectedAt = Date.now();
-    clearTimeout(this.#handshakeTimer);
-    this.#handshakeTimer = undefined;
-    this.session = randomToken();
-    this.connection.maxFrameBytes = this.#context.limits.maxFrameBytes;
-    // The welcome goes first: whatever admission triggers (a `join` listener that broadcasts or
-    // kicks) reaches this client after it knows it is connected.
-    this.connection.send({
-      t: 'welcome',
-      v: PROTOCOL_VERSION,
-      session: this.session,
-      name: this.#name,
-      server: this.#context.options.name,
-      rooms: this.#context.options.rooms,
-      limits: this.#context.limits,
-    });
-    this.#admitted = true;
-    hub.admit(this); // cannot fail: checked above, synchronously
-    this.#context.heartbeat.add(this.connection);
-    // Order of events: connect, then the joins of the default rooms.
-    this.#context.sessionOpened(this);
-    if (this.connection.open) hub.joinDefaultRooms(this);
+  #remove(reason: LeaveReason, error: PieChatError | undefined): void {
+    if (this.#removed) return;
+    this.#removed = true;
+    clearTimeout(this.#grace);
+    this.#context.sessions.delete(this.token);
+    this.#context.hub.remove(this, reason);
+    this.#context.sessionClosed(this, this, this.address, reason, error);
   }
-}
-
-function handshakeTimedOut(session: BinarySession): void {
-  session.connection.fail(new PieChatError('ERR_TIMEOUT', 'Handshake not completed in time'));
 }

@@ -11,7 +11,7 @@ type HandlerTable = { [T in ChatRequest['t']]: RequestHandler<Extract<ChatReques
 export const CHAT_REQUESTS: HandlerTable = {
   send(hub, member, request) {
     const message =
-      request.room === undefined ? hub.whisper(member, request.to!, request.text) : hub.say(member, request.room, request.text);
+      request.room === undefined ? hub.whisper(member, request.to!, request.text, request.cid) : hub.say(member, request.room, request.text, request.cid);
     return message.to === undefined ? { id: message.id, seq: message.seq, at: message.at } : { id: message.id, seq: message.seq, at: message.at, to: message.to };
   },
   join(hub, member, request) {

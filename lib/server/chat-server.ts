@@ -13,6 +13,9 @@ import type { ServerEvents } from './events.js';
 import { Hub } from './hub.js';
 import type { Member } from './member.js';
 import { FileCatalog } from './file-catalog.js';
+import { PartialUploads } from './partial-uploads.js';
+import { MemoryHistoryStore } from '../stores/memory-history-store.js';
+import { SHUTDOWN_RETRY_AFTER_MS } from '../defaults.js';
 import { resolveServerOptions, storeOf, type ChatServerOptions, type ResolvedServerOptions } from './options.js';
 
 /** Codes with which a connection is reported as a `client-error`: the peer broke a rule. */
@@ -77,6 +80,7 @@ export class ChatServer extends EventEmitter<ServerEvents> {
         onMessage: (message) => this.#emit('message', message),
         onFile: (file) => this.#emit('file', file),
       },
+      this.#options.history ?? new MemoryHistoryStore(),
     );
     this.#heartbeat = new HeartbeatMonitor<Connection>(this.#options.heartbeatIntervalMs, (connection) =>
       connection.fail(new PieChatError('ERR_TIMEOUT', 'No heartbeat from the client for two intervals'), false),
@@ -96,6 +100,22 @@ export class ChatServer extends EventEmitter<ServerEvents> {
       },
       track: (connection) => this.#connections.add(connection),
       untrack: (connection) => this.#untrack(connection),
+      sessions: new Map(),
+      partials: new PartialUploads(this.#options.partialUploadTtlMs, (upload) =>
+        this.#emit('transfer-end', {
+          user: upload.owner,
+          transferId: upload.transferId,
+          fileId: upload.fileId,
+          name: upload.name,
+          direction: 'upload',
+          bytes: upload.receiver.written,
+          total: upload.size,
+          error: new PieChatError('ERR_TIMEOUT', 'The interrupted upload was not resumed in time; it was deleted'),
+        }),
+      ),
+      sessionSuspended: (member, reason, error) =>
+        this.#emit('suspend', error === undefined ? { user: member.name, reason } : { user: member.name, reason, error }),
+      sessionResumed: (member) => this.#emit('resume', { user: member.name }),
       sessionOpened: (member) => this.#emit('connect', userInfo(member)),
       sessionClosed: (connection, member, address, reason, error) => {
         this.#sessionClosed(member, address, reason, error);
@@ -211,13 +231,15 @@ export class ChatServer extends EventEmitter<ServerEvents> {
     const stopped = wasListening ? new Promise<void>((resolve) => this.#server.close(() => resolve())) : Promise.resolve();
     // Every connection's leave and disconnect events are emitted before close() resolves.
     const drained = this.#connections.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#drained = resolve));
-    for (const connection of this.#connections) connection.closeBy('shutdown', 'The server is shutting down', 1_000);
+    for (const connection of [...this.#connections]) connection.closeBy('shutdown', 'The server is shutting down', SHUTDOWN_RETRY_AFTER_MS);
     const deadline = setTimeout(() => {
       for (const connection of this.#connections) connection.destroy();
     }, CLOSE_GRACE_MS);
     await Promise.all([stopped, drained]);
     clearTimeout(deadline);
     await Promise.all(this.#settling);
+    // Nobody can resume an upload any more: their partial files go.
+    await this.#context.partials.discardAll();
     this.#heartbeat.stop();
     this.#state = 'closed';
     this.#emit('close');

@@ -6,7 +6,9 @@ import type { LeaveReason, ServerLimits, ServerTransferProgress } from '../types
 import type { TransferEndEvent } from './events.js';
 import type { FileCatalog } from './file-catalog.js';
 import type { Hub } from './hub.js';
+import type { BinarySession } from './binary-session.js';
 import type { Member } from './member.js';
+import type { PartialUploads } from './partial-uploads.js';
 import type { ResolvedServerOptions } from './options.js';
 
 /** A connection the server tracks from accept to close, so that `close()` can end it. */
@@ -38,6 +40,14 @@ export interface SessionContext {
   track(connection: Closable): void;
   /** A connection was handed over to a session, which tracks itself. */
   untrack(connection: Closable): void;
+  /** Binary sessions by session id, attached or waiting for their client to resume. */
+  readonly sessions: Map<string, BinarySession>;
+  /** Uploads interrupted by lost connections, kept for resuming. */
+  readonly partials: PartialUploads;
+  /** A user's connection was lost; the user stays for `resumeGraceMs`, waiting for its client. */
+  sessionSuspended(member: Member, reason: LeaveReason, error: PieChatError | undefined): void;
+  /** A client took its session back. */
+  sessionResumed(member: Member): void;
   /** A user completed its handshake and was admitted. */
   sessionOpened(member: Member): void;
   /**

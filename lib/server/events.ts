@@ -41,6 +41,22 @@ export interface ClientErrorEvent {
   error: PieChatError;
 }
 
+/** Payload of the server's `suspend` event: a user's connection was lost, not closed. */
+export interface SuspendEvent {
+  /** The user, still in its rooms, its name reserved, for `resumeGraceMs`. */
+  user: string;
+  /** How the connection was lost (`disconnected`, `timeout`). */
+  reason: LeaveReason;
+  /** The error that ended the connection, if any. */
+  error?: PieChatError;
+}
+
+/** Payload of the server's `resume` event: a client took its session back. */
+export interface ResumeEvent {
+  /** The user, back on a new connection. */
+  user: string;
+}
+
 /** Payload of the server's `slow-consumer` event. */
 export interface SlowConsumerEvent {
   /** The user that stopped reading. */
@@ -57,8 +73,15 @@ export interface ServerEvents {
   listening: (address: BoundAddress) => void;
   /** A user completed its handshake; the `join`s of its default rooms follow. */
   connect: (user: UserInfo) => void;
-  /** A user's connection ended (after its `leave` events). */
+  /**
+   * A user is gone (after its `leave` events): its client closed, the server ended it, or its
+   * connection was lost and not resumed within `resumeGraceMs`.
+   */
   disconnect: (event: DisconnectEvent) => void;
+  /** A user's connection was lost; the user stays in its rooms for `resumeGraceMs`, waiting for its client. */
+  suspend: (event: SuspendEvent) => void;
+  /** A client reconnected and took its session back (no leave or join was seen by anyone). */
+  resume: (event: ResumeEvent) => void;
   /** A user joined a room (including the default rooms on arrival). */
   join: (event: JoinEvent) => void;
   /** A user left a room, or was removed from it by a disconnect. */

@@ -1,4 +1,7 @@
+import { DEDUPLICATION_MEMORY } from '../defaults.js';
 import { PieChatError } from '../errors.js';
+import type { HistoryGap, ResumePoint } from '../protocol/messages.js';
+import type { HistoryStore } from '../stores/history-store.js';
 import type { ChatMessage, FileInfo, JoinEvent, LeaveEvent, LeaveReason, RoomInfo, UserInfo } from '../types.js';
 import { createIdFactory } from '../util/ids.js';
 import { assertRoomName, assertUserName, nameKey, quote } from '../util/names.js';
@@ -23,11 +26,21 @@ export interface HubLimits {
   maxNameLength: number;
 }
 
-/** A room: its members and the sequence of its last message. */
+/** A room and its members. Its numbering lives in the history, so it outlives the room. */
 interface Room {
   readonly name: string;
   readonly members: Set<Member>;
-  seq: number;
+}
+
+/** The history key of a user's private inbox. */
+export function inboxKey(name: string): string {
+  return `@${nameKey(name)}`;
+}
+
+/** What a resuming client is sent after its welcome: the gaps, then the messages it missed. */
+export interface Replay {
+  gaps: HistoryGap[];
+  messages: ChatMessage[];
 }
 
 /**
@@ -41,11 +54,15 @@ export class Hub {
   readonly #users = new Map<string, Member>();
   readonly #rooms = new Map<string, Room>();
   readonly #nextId = createIdFactory();
+  readonly #history: HistoryStore;
+  /** Recent messages by sender and client-side id, to answer a retransmit with the first answer. */
+  readonly #accepted = new Map<string, ChatMessage>();
   #lineMembers = 0;
 
-  constructor(limits: HubLimits, observer: HubObserver) {
+  constructor(limits: HubLimits, observer: HubObserver, history: HistoryStore) {
     this.#limits = limits;
     this.#observer = observer;
+    this.#history = history;
   }
 
   /** Number of admitted users. */
@@ -108,7 +125,7 @@ export class Hub {
       throw new PieChatError('ERR_TOO_MANY_ROOMS', `Already in ${this.#limits.maxRoomsPerUser} rooms, the most allowed`);
     }
     if (room === undefined) {
-      room = { name: roomName, members: new Set(), seq: 0 };
+      room = { name: roomName, members: new Set() };
       this.#rooms.set(roomName, room);
     }
     const event: JoinEvent = { room: roomName, user: member.name };
@@ -128,35 +145,84 @@ export class Hub {
     this.#leave(member, roomName, 'left');
   }
 
-  /** Sends `text` from `member` to a room it is in; returns the stamped message. */
-  say(member: Member, roomName: string, text: string): ChatMessage {
+  /**
+   * Sends `text` from `member` to a room it is in; returns the stamped message. With `cid`, a
+   * retransmit of a message already accepted returns it again and delivers nothing.
+   */
+  say(member: Member, roomName: string, text: string, cid?: string): ChatMessage {
+    const accepted = this.#retransmit(member, cid);
+    if (accepted !== undefined) return accepted;
     const room = this.#rooms.get(roomName);
     if (room === undefined || !room.members.has(member)) throw notInRoom(roomName);
     this.#checkText(text);
-    const message: ChatMessage = { id: this.#nextId(), seq: ++room.seq, room: roomName, from: member.name, text, at: Date.now() };
+    const message: ChatMessage = { id: this.#nextId(), seq: this.#history.lastSeq(roomName) + 1, room: roomName, from: member.name, text, at: Date.now() };
+    this.#history.append(roomName, message);
+    this.#remember(member, cid, message);
     const delivery = new MessageDelivery(message);
     for (const other of room.members) if (other !== member) other.deliverMessage(delivery);
     this.#observer.onMessage(message);
     return message;
   }
 
-  /** Sends `text` from `member` privately to the user named `to`; returns the stamped message. */
-  whisper(member: Member, to: string, text: string): ChatMessage {
+  /** Sends `text` from `member` privately to the user named `to`; returns the stamped message. `cid` as for {@link say}. */
+  whisper(member: Member, to: string, text: string, cid?: string): ChatMessage {
+    const accepted = this.#retransmit(member, cid);
+    if (accepted !== undefined) return accepted;
     const recipient = this.find(to);
     if (recipient === undefined) throw new PieChatError('ERR_UNKNOWN_USER', `No user named ${quote(to)} is online`);
     if (recipient === member) throw new PieChatError('ERR_INVALID_MESSAGE', 'A private message needs another user');
     this.#checkText(text);
-    const message: ChatMessage = {
-      id: this.#nextId(),
-      seq: ++recipient.inboxSeq,
-      to: recipient.name,
-      from: member.name,
-      text,
-      at: Date.now(),
-    };
+    const key = inboxKey(recipient.name);
+    const message: ChatMessage = { id: this.#nextId(), seq: this.#history.lastSeq(key) + 1, to: recipient.name, from: member.name, text, at: Date.now() };
+    this.#history.append(key, message);
+    this.#remember(member, cid, message);
     recipient.deliverMessage(new MessageDelivery(message));
     this.#observer.onMessage(message);
     return message;
+  }
+
+  /**
+   * Puts a resuming member back in the rooms it names (those it is not in yet: a new session
+   * after its old one expired), and collects what it missed there and in its inbox since the
+   * `seq`s it gives. Rooms it can no longer join are skipped.
+   */
+  resume(member: Member, point: ResumePoint): Replay {
+    const replay: Replay = { gaps: [], messages: [] };
+    for (const [room, seq] of Object.entries(point.rooms)) {
+      if (!member.rooms.has(room)) {
+        try {
+          this.join(member, room);
+        } catch {
+          continue;
+        }
+      }
+      this.#collect(replay, room, seq, room);
+    }
+    if (point.inbox !== undefined) this.#collect(replay, inboxKey(member.name), point.inbox, undefined);
+    return replay;
+  }
+
+  #collect(replay: Replay, key: string, seq: number, room: string | undefined): void {
+    const range = this.#history.since(key, seq);
+    if (range.gap !== undefined) {
+      const gap: HistoryGap = { after: seq, next: range.gap.next };
+      if (room !== undefined) gap.room = room;
+      if (range.gap.reset === true) gap.reset = true;
+      replay.gaps.push(gap);
+    }
+    replay.messages.push(...range.messages);
+  }
+
+  /** The message already accepted from `member` under `cid`, if any. */
+  #retransmit(member: Member, cid: string | undefined): ChatMessage | undefined {
+    return cid === undefined ? undefined : this.#accepted.get(`${nameKey(member.name)}\n${cid}`);
+  }
+
+  /** Remembers an accepted message by its client-side id (a bounded memory, oldest forgotten first). */
+  #remember(member: Member, cid: string | undefined, message: ChatMessage): void {
+    if (cid === undefined) return;
+    this.#accepted.set(`${nameKey(member.name)}\n${cid}`, message);
+    if (this.#accepted.size > DEDUPLICATION_MEMORY) this.#accepted.delete(this.#accepted.keys().next().value!);
   }
 
   /**
@@ -171,13 +237,14 @@ export class Hub {
       if (room === undefined || room.members.size === 0) continue;
       const message: ChatMessage = {
         id: this.#nextId(),
-        seq: ++room.seq,
+        seq: this.#history.lastSeq(room.name) + 1,
         room: room.name,
         from: this.#limits.serverName,
         text,
         at: Date.now(),
         system: true,
       };
+      this.#history.append(room.name, message);
       const delivery = new MessageDelivery(message);
       for (const member of room.members) member.deliverMessage(delivery);
       this.#observer.onMessage(message);

@@ -61,7 +61,6 @@ export class LineSession implements LineUser {
   #nameTimer: NodeJS.Timeout | undefined;
   currentRoom: string | undefined;
   connectedAt = 0;
-  inboxSeq = 0;
 
   /** `deadline` (ms since epoch) is when the user must have given a name. */
   constructor(context: SessionContext, socket: Socket, address: string, prompted: boolean, deadline: number) {

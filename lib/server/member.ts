@@ -3,7 +3,7 @@ import type { FileDelivery, JoinDelivery, LeaveDelivery, MessageDelivery } from 
 
 /**
  * A connected user as the hub routes to it: a binary session or a line-mode session.
- * The hub owns `rooms` and `inboxSeq`; the session only reads them.
+ * The hub owns `rooms`; the session only reads them.
  */
 export interface Member {
   /** The user's name. */
@@ -16,8 +16,6 @@ export interface Member {
   readonly connectedAt: number;
   /** Rooms the user is in, in the order joined (maintained by the hub). */
   readonly rooms: Set<string>;
-  /** Sequence of the last private message addressed to this user (maintained by the hub). */
-  inboxSeq: number;
   /** A message for a room the user is in, or addressed to the user. */
   deliverMessage(delivery: MessageDelivery): void;
   /** A file was stored in a room this user is in, or privately for this user. */

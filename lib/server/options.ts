@@ -3,6 +3,7 @@ import { assertRoomName, assertUserName } from '../util/names.js';
 import { TRANSFER_CHUNK_BYTES } from '../defaults.js';
 import { DiskFileStore } from '../stores/disk-file-store.js';
 import type { FileStore } from '../stores/file-store.js';
+import type { HistoryStore } from '../stores/history-store.js';
 import { assertBoolean, assertInteger, assertOptions, assertString, describe, withDefaults } from '../util/assert.js';
 
 /** Options of a {@link ChatServer}. Every one is optional. */
@@ -111,10 +112,28 @@ export interface ChatServerOptions {
    * @default 4194304 (4 MiB)
    */
   transferWindowBytes?: number;
+  /**
+   * Recent messages kept for clients that reconnect and resume.
+   * @default a `MemoryHistoryStore` (1,000 messages and one hour per room)
+   */
+  history?: HistoryStore;
+  /**
+   * How long a user whose connection was lost (not closed: a crash, a network cut, missed
+   * heartbeats) stays in its rooms with its name reserved, for its client to resume the session
+   * without anyone seeing it leave. 0 removes it at once.
+   * @default 30000
+   */
+  resumeGraceMs?: number;
+  /**
+   * How long an upload interrupted by a lost connection is kept, for its client to continue it
+   * from where it stopped; then it is deleted.
+   * @default 600000 (10 minutes)
+   */
+  partialUploadTtlMs?: number;
 }
 
 /** {@link ChatServerOptions} with every default applied. */
-export type ResolvedServerOptions = Required<Omit<ChatServerOptions, 'host'>> & { host: string | undefined };
+export type ResolvedServerOptions = Required<Omit<ChatServerOptions, 'host' | 'history'>> & { host: string | undefined; history: HistoryStore | undefined };
 
 /** The file store of resolved options: a directory becomes a {@link DiskFileStore}. */
 export function storeOf(storage: string | FileStore): FileStore {
@@ -143,6 +162,9 @@ export function defaultServerOptions(): ResolvedServerOptions {
     maxTransfers: defaults.DEFAULT_MAX_TRANSFERS,
     quotaBytes: defaults.DEFAULT_QUOTA_BYTES,
     transferWindowBytes: defaults.DEFAULT_TRANSFER_WINDOW_BYTES,
+    history: undefined,
+    resumeGraceMs: defaults.DEFAULT_RESUME_GRACE_MS,
+    partialUploadTtlMs: defaults.DEFAULT_PARTIAL_UPLOAD_TTL_MS,
   };
 }
 
@@ -193,6 +215,11 @@ export function resolveServerOptions(options: ChatServerOptions = {}): ResolvedS
   assertInteger('maxTransfers', resolved.maxTransfers, 1);
   assertInteger('quotaBytes', resolved.quotaBytes, 0);
   assertInteger('transferWindowBytes', resolved.transferWindowBytes, 4 * TRANSFER_CHUNK_BYTES, 1024 * 1024 * 1024);
+  if (resolved.history !== undefined && !isHistoryStore(resolved.history)) {
+    throw new TypeError(`Expected \`history\` to be a HistoryStore, got \`${describe(resolved.history)}\``);
+  }
+  assertInteger('resumeGraceMs', resolved.resumeGraceMs, 0);
+  assertInteger('partialUploadTtlMs', resolved.partialUploadTtlMs, 0);
   resolved.rooms = [...new Set(resolved.rooms)];
   return resolved;
 }
@@ -207,4 +234,9 @@ function isFileStore(value: unknown): value is FileStore {
     typeof store.list === 'function' &&
     typeof store.delete === 'function'
   );
+}
+
+function isHistoryStore(value: unknown): value is HistoryStore {
+  const store = value as Partial<Record<keyof HistoryStore, unknown>> | null;
+  return typeof store === 'object' && store !== null && typeof store.append === 'function' && typeof store.since === 'function' && typeof store.lastSeq === 'function';
 }

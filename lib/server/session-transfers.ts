@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PieChatError, toPieChatError } from '../errors.js';
 import type { DataFrame } from '../protocol/decoder.js';
 import { isFileId } from '../protocol/file-info.js';
-import type { CancelMessage, ClientNotice, DownloadRequest, EndRequest, FilesRequest, TransferRequest, UploadRequest } from '../protocol/messages.js';
+import type { CancelMessage, CreditMessage, DownloadRequest, EndRequest, FilesRequest, TransferRequest, UploadRequest } from '../protocol/messages.js';
 import type { FileSink } from '../stores/file-store.js';
 import { DownloadSender } from '../transfer/download-sender.js';
 import { ProgressMeter } from '../transfer/progress.js';
@@ -84,7 +84,7 @@ export class SessionTransfers {
   }
 
   /** Handles a `credit` or `cancel` from the client. */
-  notice(message: ClientNotice): void {
+  notice(message: CreditMessage | CancelMessage): void {
     if (message.t === 'cancel' && this.#opening.has(message.stream)) {
       this.#cancelledWhileOpening.set(message.stream, this.#cancelError(message));
       return;
@@ -111,23 +111,39 @@ export class SessionTransfers {
   }
 
   /**
-   * The connection ended: every transfer is aborted with `error` and partial uploads deleted,
-   * except uploads whose every byte arrived, which are stored and announced all the same.
-   * Resolves when every cleanup is done.
+   * The connection ended: downloads stop; uploads whose every byte arrived are stored and
+   * announced all the same; other uploads are, if the session may be `resumable`, kept (every
+   * byte received written) for their client to continue after reconnecting (within
+   * `partialUploadTtlMs`), or else deleted. Resolves when that is done.
    */
-  close(error: PieChatError): Promise<void> {
+  close(error: PieChatError, resumable: boolean): Promise<void> {
     this.#closed = true;
     for (const transfer of [...this.#streams.values()]) {
-      if (transfer.kind === 'upload' && transfer.ending) continue;
-      void this.#abort(transfer, error, false);
+      if (transfer.kind === 'download' || (!resumable && !transfer.ending)) void this.#abort(transfer, error, false);
+      else if (!transfer.ending) this.#track(this.#park(transfer));
     }
     return Promise.all(this.#cleanups).then(() => undefined);
+  }
+
+  /**
+   * Keeps an interrupted upload for resuming. It is claimable at once; the client that claims it
+   * waits until everything received before the interruption is written.
+   */
+  #park(upload: Upload): Promise<void> {
+    this.#streams.delete(upload.stream);
+    const ready = upload.receiver.pause().then(() => {
+      if (upload.receiver.failure !== undefined) throw upload.receiver.failure;
+    });
+    const { fileId, transferId, name, size, target, sink, receiver, meter, release } = upload;
+    this.#context.partials.park({ fileId, owner: this.#member.name, transferId, name, size, target, sink, receiver, meter, release, ready });
+    return ready.catch(() => undefined);
   }
 
   async #upload(request: UploadRequest): Promise<object> {
     const { options, catalog, store } = this.#context;
     this.#claim(request.stream);
     try {
+      if (request.resume !== undefined) return this.#resumeUpload(request);
       if (request.size > options.maxFileBytes) {
         throw new PieChatError('ERR_FILE_TOO_LARGE', `The file is ${request.size} bytes; this server accepts at most ${options.maxFileBytes}`);
       }
@@ -173,16 +189,46 @@ export class SessionTransfers {
           progress: (bytes) => meter.update(bytes),
         }),
       };
-      upload.receiver.finished().catch((error: unknown) => {
-        // A storage failure mid-upload: tell the client, keep nothing.
-        if (this.#streams.get(upload.stream) === upload && !upload.ending) void this.#abort(upload, toPieChatError(error, 'ERR_STORAGE'));
-      });
+      this.#watch(upload);
       this.#register(upload);
-      return { file: fileId, window: upload.receiver.initialWindow };
+      return { file: fileId, window: upload.receiver.initialWindow, offset: 0 };
     } finally {
       this.#opening.delete(request.stream);
       this.#cancelledWhileOpening.delete(request.stream);
     }
+  }
+
+  /** Continues an upload kept since its connection was lost, from the last byte written. */
+  async #resumeUpload(request: UploadRequest): Promise<object> {
+    const parked = this.#context.partials.claim(request.resume!, this.#member.name);
+    if (parked === undefined || parked.size !== request.size) {
+      if (parked !== undefined) this.#context.partials.park(parked);
+      throw new PieChatError('ERR_FILE_NOT_FOUND', `No interrupted upload ${quote(request.resume)} to continue (it expired, or was never yours)`);
+    }
+    try {
+      await parked.ready;
+    } catch (error) {
+      parked.release();
+      await parked.sink.abort().catch(() => undefined);
+      throw toPieChatError(error, 'ERR_STORAGE');
+    }
+    if (this.#closed) {
+      this.#context.partials.park(parked);
+      throw new PieChatError('ERR_CLOSED', 'The connection closed');
+    }
+    const { stream } = request;
+    const upload: Upload = { kind: 'upload', stream, ...parked, ending: false };
+    const window = parked.receiver.resume((ack, more) => this.#connection.send({ t: 'credit', stream, ack, window: more }));
+    this.#watch(upload);
+    this.#register(upload);
+    return { file: upload.fileId, window, offset: parked.receiver.written };
+  }
+
+  /** A storage failure in the middle of an upload: the client is told, nothing is kept. */
+  #watch(upload: Upload): void {
+    upload.receiver.finished().catch((error: unknown) => {
+      if (this.#streams.get(upload.stream) === upload && !upload.ending) void this.#abort(upload, toPieChatError(error, 'ERR_STORAGE'));
+    });
   }
 
   #end(request: EndRequest): Promise<object> {

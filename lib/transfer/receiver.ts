@@ -47,6 +47,10 @@ const CREDIT_STEP_BYTES = NETWORK_WINDOW_BYTES / 4;
  */
 export class Receiver {
   readonly #options: ReceiverOptions;
+  #credit: (ack: number, window: number) => void;
+  /** While paused (connection lost), data is refused and nothing is credited. */
+  #paused = false;
+  #drained: (() => void) | undefined;
   readonly #hash: Hash = createHash('sha256');
   /** Received, not hashed yet. */
   #unhashed: Buffer[] = [];
@@ -64,6 +68,7 @@ export class Receiver {
 
   constructor(options: ReceiverOptions) {
     this.#options = options;
+    this.#credit = options.credit;
     this.#limit = this.#allowed();
     this.#done = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
     this.#done.catch(() => undefined);
@@ -73,6 +78,11 @@ export class Receiver {
   /** The first limit granted: the `window` of the first credit (or of the upload's `ok`). */
   get initialWindow(): number {
     return this.#limit;
+  }
+
+  /** Why it stopped, if it failed. */
+  get failure(): PieChatError | undefined {
+    return this.#failure;
   }
 
   /** Bytes received so far. */
@@ -97,11 +107,11 @@ export class Receiver {
     if (end > this.#options.size || end > this.#limit) {
       throw new PieChatError('ERR_PROTOCOL', `Stream ${this.#options.stream}: data beyond the ${end > this.#options.size ? 'declared size' : 'window'}`);
     }
-    if (this.#failure !== undefined || length === 0) return;
+    if (this.#failure !== undefined || this.#paused || length === 0) return;
     this.#received = end;
     for (const chunk of chunks) this.#unhashed.push(chunk);
     this.#options.progress(end);
-    this.#grant();
+    if (!this.#paused) this.#grant();
     if (!this.#digestScheduled) {
       this.#digestScheduled = true;
       setImmediate(digestSlice, this);
@@ -124,6 +134,7 @@ export class Receiver {
       setImmediate(digestSlice, this);
     }
     this.#writeQueued();
+    this.#drained?.();
   }
 
   /**
@@ -134,6 +145,36 @@ export class Receiver {
     return this.#done;
   }
 
+  /**
+   * The connection was lost: accepts nothing more until {@link resume}, finishes hashing and
+   * writing what it received, and resolves with the offset to resume from (all of it written).
+   */
+  pause(): Promise<number> {
+    this.#paused = true;
+    return new Promise<number>((resolve) => {
+      const check = (): void => {
+        if (this.#failure !== undefined || (this.#unhashed.length === 0 && this.#queue.length === 0 && !this.#writing)) {
+          this.#drained = undefined;
+          resolve(this.#written);
+        }
+      };
+      this.#drained = check;
+      if (this.#unhashed.length > 0) this.digest();
+      check();
+    });
+  }
+
+  /**
+   * Continues on a new connection, crediting through `credit`; returns the first window to grant
+   * (from the offset {@link pause} resolved with).
+   */
+  resume(credit: (ack: number, window: number) => void): number {
+    this.#paused = false;
+    this.#credit = credit;
+    this.#limit = this.#allowed();
+    return this.#limit - this.#written;
+  }
+
   /** Stops: nothing more is written, and {@link finished} rejects with `error`. */
   fail(error: PieChatError): void {
     if (this.#failure !== undefined) return;
@@ -141,6 +182,7 @@ export class Receiver {
     this.#queue = [];
     this.#unhashed = [];
     this.#settle?.reject(error);
+    this.#drained?.();
   }
 
   #writeQueued(): void {
@@ -157,10 +199,12 @@ export class Receiver {
         this.#written += bytes;
         if (this.#written === this.#options.size) {
           this.#finish();
+          this.#drained?.();
           return;
         }
-        this.#grant();
+        if (!this.#paused) this.#grant();
         this.#writeQueued();
+        this.#drained?.();
       },
       (error: unknown) => {
         this.#writing = false;
@@ -180,7 +224,7 @@ export class Receiver {
     if (allowed <= this.#limit) return;
     if (allowed - this.#limit < CREDIT_STEP_BYTES && allowed < this.#options.size) return;
     this.#limit = allowed;
-    this.#options.credit(this.#written, allowed - this.#written);
+    this.#credit(this.#written, allowed - this.#written);
   }
 
   #finish(): void {

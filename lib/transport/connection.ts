@@ -77,7 +77,8 @@ function destroySocket(socket: Socket): void {
  */
 export class Connection implements FrameSink {
   readonly socket: Socket;
-  readonly handler: ConnectionHandler;
+  /** Receives what the connection reports; a session that takes the connection over replaces it. */
+  handler: ConnectionHandler;
   readonly #decoder: FrameDecoder;
   readonly #maxOutputBytes: number;
   #corked = false;
