@@ -32,6 +32,9 @@ export const DEFAULT_MAX_NAME_LENGTH = 32;
 /** Interval of heartbeats; a peer silent for two intervals is considered dead. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 15_000;
 
+/** A line-mode (telnet, `nc`) connection with no traffic either way for this long is closed (1 hour). */
+export const DEFAULT_LINE_IDLE_TIMEOUT_MS = 60 * 60 * 1000;
+
 /** Time a new connection has to complete its handshake (binary hello, or a name in line mode). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 

@@ -17,14 +17,19 @@
 export { ChatServer } from './server/chat-server.js';
 export type { ChatServerOptions } from './server/options.js';
 export type { ServerEvents, DisconnectEvent, ClientErrorEvent, SlowConsumerEvent, TransferEndEvent, SuspendEvent, ResumeEvent } from './server/events.js';
-export { ChatClient, type SendTarget, type RoomTarget, type UserTarget, type ClientState } from './client/chat-client.js';
+export { ChatClient } from './client/chat-client.js';
+export type { SendTarget, RoomTarget, UserTarget, ClientState } from './client/arguments.js';
 export type { ChatClientOptions } from './client/options.js';
-export type { ClientEvents, ConnectInfo, ClientDisconnectEvent } from './client/events.js';
+export type { ClientEvents, ConnectInfo, ClientDisconnectEvent, ReconnectingEvent, GapEvent } from './client/events.js';
+export type { ReconnectOptions } from './client/reconnect.js';
 export type { SendFileOptions, UploadSource } from './client/upload-task.js';
 export type { DownloadOptions } from './client/download-task.js';
 export { Transfer, type TransferEvents } from './transfer/transfer.js';
 export type { FileStore, FileSink } from './stores/file-store.js';
 export { DiskFileStore, type DiskFileStoreOptions } from './stores/disk-file-store.js';
+export type { HistoryStore, HistoryRange } from './stores/history-store.js';
+export { MemoryHistoryStore, type MemoryHistoryStoreOptions } from './stores/memory-history-store.js';
+export type { ServerAddress } from './client/reconnector.js';
 export { sanitizeFileName } from './util/file-name.js';
 export { PieChatError, ERROR_CODES, isPieChatError, type ErrorCode, type PieChatErrorOptions } from './errors.js';
 export type {

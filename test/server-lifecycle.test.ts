@@ -17,11 +17,11 @@ test('server.close() tells every client, and every leave and disconnect is emitt
     ['alice:shutdown', 'bob:shutdown'],
   );
   t.is(leaves.length, 2);
-  t.is((await aliceGone).reason, 'shutdown');
+  t.like(await aliceGone, { reason: 'shutdown', willReconnect: true });
   t.false(harness.server.listening);
   const error = await t.throwsAsync(harness.server.listen(0), { instanceOf: PieChatError });
   t.is(error?.code, 'ERR_CLOSED');
-  await bob.close();
+  await Promise.all([alice.close(), bob.close()]);
 });
 
 test('client.close() emits disconnect with reason disconnected, as the server reports it', (t) =>
@@ -29,7 +29,7 @@ test('client.close() emits disconnect with reason disconnected, as the server re
     const alice = await connect('alice');
     const gone = nextEvent(alice, 'disconnect');
     await alice.close();
-    t.deepEqual(await gone, { reason: 'disconnected' });
+    t.deepEqual(await gone, { reason: 'disconnected', willReconnect: false });
     t.is(alice.state, 'closed');
   }));
 

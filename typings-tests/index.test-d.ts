@@ -119,3 +119,36 @@ declare const store: FileStore;
 new ChatServer({ storage: store, maxFileBytes: 1024, quotaBytes: 4096, maxTransfers: 2 });
 new ChatServer({ storage: './files' });
 expectError(new ChatServer({ storage: 42 }));
+
+// Reliability: reconnection, resume, gaps, slow consumers, pluggable history.
+import { MemoryHistoryStore } from '../dist/index.js';
+import type { ClientState, GapEvent, HistoryStore, ReconnectingEvent, ReconnectOptions, ServerAddress, SlowConsumerEvent, SuspendEvent } from '../dist/index.js';
+
+expectType<ClientState>(client.state);
+expectAssignable<ClientState>('reconnecting');
+expectError<ClientState>('sleeping');
+client.on('reconnecting', (event) => {
+  expectType<ReconnectingEvent>(event);
+  expectType<number>(event.attempt);
+  expectType<number>(event.delayMs);
+  expectType<PieChatError | undefined>(event.error);
+});
+client.on('gap', (gap) => {
+  expectType<GapEvent>(gap);
+  expectType<string | undefined>(gap.room);
+  expectType<number>(gap.next);
+});
+client.on('disconnect', (event) => expectType<boolean>(event.willReconnect));
+client.on('connect', (info) => expectType<boolean>(info.resumed));
+const policy: ReconnectOptions = { initialDelayMs: 100, maxDelayMs: 5_000, factor: 2, jitter: 0.5, maxAttempts: 10 };
+const fallback: ServerAddress = { host: '10.0.0.2', port: 9009 };
+new ChatClient({ name: 'alice', reconnect: policy, servers: [fallback], maxQueuedMessages: 10, maxQueuedBytes: 4096 });
+new ChatClient({ name: 'alice', reconnect: false });
+expectError(new ChatClient({ name: 'alice', reconnect: 'always' }));
+expectError(new ChatClient({ name: 'alice', servers: [{ host: 'h' }] }));
+server.on('slow-consumer', (event) => expectType<SlowConsumerEvent>(event));
+server.on('suspend', (event) => expectType<SuspendEvent>(event));
+server.on('resume', ({ user }) => expectType<string>(user));
+const history: HistoryStore = new MemoryHistoryStore({ maxMessages: 100, maxAgeMs: 60_000 });
+new ChatServer({ history, resumeGraceMs: 10_000, partialUploadTtlMs: 60_000, lineIdleTimeoutMs: 0, maxOutputBufferBytes: 1 << 20 });
+expectError(new ChatServer({ resumeGraceMs: '30s' }));

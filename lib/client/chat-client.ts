@@ -1,57 +1,33 @@
+import type { Writable } from 'node:stream';
 import { EventEmitter } from 'eventemitter3';
 import { PieChatError } from '../errors.js';
 import type { DataFrame } from '../protocol/decoder.js';
 import type { WireObject } from '../protocol/fields.js';
-import type { WelcomeMessage } from '../protocol/messages.js';
-import { parseServerMessage } from '../protocol/parse-server.js';
-import { Connection, type ConnectionHandler } from '../transport/connection.js';
-import { HeartbeatMonitor } from '../transport/heartbeat.js';
-import type { Writable } from 'node:stream';
+import type { ByeMessage, WelcomeMessage } from '../protocol/messages.js';
+import type { InboundServerMessage } from '../protocol/parse-server.js';
+import type { Transfer } from '../transfer/transfer.js';
 import type { ChatMessage, DownloadedFile, FileInfo, LeaveReason, RoomInfo, ServerLimits } from '../types.js';
-import { assertOptions, describe } from '../util/assert.js';
-import { assertRoomName } from '../util/names.js';
+import { assertOptions } from '../util/assert.js';
 import { emitReporting, emitSafely } from '../util/safe-emit.js';
 import { VERSION } from '../version.js';
-import { dial } from './dial.js';
-import type { ClientEvents, ConnectInfo } from './events.js';
-import { resolveClientOptions, type ChatClientOptions, type ResolvedClientOptions } from './options.js';
-import { RequestTracker } from './requests.js';
-import { parseFileList, parseNothing, parseRoomList, parseSendResult, parseUserList, type MessageDraft } from './results.js';
+import { checkRoomArgument, checkSendArguments, type ClientState, type SendTarget } from './arguments.js';
 import { ClientTransfers } from './client-transfers.js';
 import type { DownloadOptions } from './download-task.js';
+import { leaveReasonFor, type ClientEvents, type ConnectInfo } from './events.js';
+import { Link, type LinkHandler } from './link.js';
+import { resolveClientOptions, type ChatClientOptions, type ResolvedClientOptions } from './options.js';
+import { Outbox } from './outbox.js';
+import { isFinalRefusal, Reconnector, type ServerAddress } from './reconnector.js';
+import { RequestTracker } from './requests.js';
+import { parseFileList, parseJoinResult, parseNothing, parseRoomList, parseUserList, type MessageDraft } from './results.js';
+import { Timeline } from './timeline.js';
 import type { SendFileOptions, UploadSource } from './upload-task.js';
-import type { Transfer } from '../transfer/transfer.js';
-
-/** Where a message goes: a room the client is in, or one user. */
-export type SendTarget = RoomTarget | UserTarget;
-
-/** A message for everyone in a room. */
-export interface RoomTarget {
-  /** A room the client is in. */
-  room: string;
-  /** Not allowed with `room`. */
-  to?: never;
-}
-
-/** A private message for one user. */
-export interface UserTarget {
-  /** The recipient's name (case-insensitive). */
-  to: string;
-  /** Not allowed with `to`. */
-  room?: never;
-}
-
-/** The life of a client: `idle` until `connect()`, back to `idle` after a disconnect, `closed` after `close()`. */
-export type ClientState = 'idle' | 'connecting' | 'connected' | 'closed';
-
-interface Handshake {
-  resolve: (info: ConnectInfo) => void;
-  reject: (error: PieChatError) => void;
-}
 
 /**
- * A PieChat client: connects to a {@link ChatServer}, joins rooms, sends and receives messages,
- * and reports everything as typed events.
+ * A PieChat client: connects to a {@link ChatServer}, joins rooms, sends and receives messages
+ * and files, and reports everything as typed events. It reconnects by itself after a lost
+ * connection and resumes where it was: rooms, missed messages (each delivered once), queued
+ * messages and transfers.
  *
  * @example
  * ```ts
@@ -64,32 +40,56 @@ interface Handshake {
 export class ChatClient extends EventEmitter<ClientEvents> {
   readonly #options: ResolvedClientOptions;
   readonly #requests: RequestTracker;
-  readonly #rooms = new Set<string>();
-  #state: ClientState = 'idle';
-  #connection: Connection | undefined;
-  #heartbeat: HeartbeatMonitor<Connection> | undefined;
-  #handshake: Handshake | undefined;
-  #connecting: Promise<ConnectInfo> | undefined;
-  #info: ConnectInfo | undefined;
-  #byeReason: LeaveReason | undefined;
-  #closing = false;
-  /** Aborts a connection attempt in progress when the client is closed. */
-  readonly #closeSignal = new AbortController();
-  /** Whether the current connection completed its handshake (for the `disconnect` event). */
-  #welcomed = false;
+  readonly #outbox: Outbox;
+  readonly #timeline = new Timeline();
   readonly #transfers: ClientTransfers;
+  /** Aborts what is opening when the client is closed. */
+  readonly #closeSignal = new AbortController();
+  #state: ClientState = 'idle';
+  #link: Link | undefined;
+  #info: ConnectInfo | undefined;
   /** Last stream id used on the current connection. */
   #lastStream = 0;
+  #connecting: Promise<ConnectInfo> | undefined;
+  /** `connect()` calls made while reconnecting. */
+  #waiting: Array<{ resolve: (info: ConnectInfo) => void; reject: (error: PieChatError) => void }> = [];
+  readonly #reconnector: Reconnector;
   #closed: Promise<void> | undefined;
-  #resolveClosed: (() => void) | undefined;
+  #linkGone: (() => void) | undefined;
+  readonly #linkHandler: LinkHandler = {
+    welcomed: (link, welcome) => this.#welcome(link, welcome),
+    message: (link, message) => {
+      if (link === this.#link) this.#message(message);
+    },
+    data: (link, frame) => {
+      if (link === this.#link) this.#data(frame);
+    },
+    drain: (link) => {
+      if (link === this.#link) emitSafely(this, 'drain');
+    },
+    closed: (link, error, bye) => {
+      if (link === this.#link) this.#lost(error, bye);
+    },
+  };
 
   /** Creates a client; nothing happens until {@link ChatClient.connect}. Throws `TypeError` on bad options. */
   constructor(options: ChatClientOptions) {
     super();
     this.#options = resolveClientOptions(options);
     this.#requests = new RequestTracker(this.#options.requestTimeoutMs);
+    const addresses = [{ host: this.#options.host, port: this.#options.port }, ...this.#options.servers];
+    this.#reconnector = new Reconnector(addresses, this.#options.reconnect, {
+      open: (address) => this.#open(address),
+      wanted: () => this.#state === 'reconnecting' || this.#state === 'connecting',
+      retrying: (event) => emitSafely(this, 'reconnecting', event),
+      gaveUp: (error) => this.#giveUp(error),
+    });
+    this.#outbox = new Outbox({ maxMessages: this.#options.maxQueuedMessages, maxBytes: this.#options.maxQueuedBytes }, this.#requests, (message) =>
+      this.#timeline.acknowledge(message),
+    );
     this.#transfers = new ClientTransfers({
-      live: () => this.#live(),
+      connection: () => (this.#state === 'connected' ? this.#link?.connection : undefined),
+      unavailable: () => this.#unavailable(),
       limits: () => this.#info?.limits,
       request: (message, parse) => this.#request(message, parse),
       nextStream: () => ++this.#lastStream,
@@ -116,7 +116,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     return this.#info?.name ?? this.#options.name;
   }
 
-  /** The session id of the current connection, if connected. */
+  /** The id of the session on the server, once connected. */
   get session(): string | undefined {
     return this.#info?.session;
   }
@@ -131,24 +131,26 @@ export class ChatClient extends EventEmitter<ClientEvents> {
    * sender keeps it bounded by waiting for the `drain` event when it grows.
    */
   get bufferedAmount(): number {
-    return this.#connection?.outputBytes ?? 0;
+    return this.#link?.connection.outputBytes ?? 0;
   }
 
   /** Rooms the client is in. */
   get joined(): string[] {
-    return [...this.#rooms];
+    return this.#timeline.joined;
   }
 
   /**
-   * Connects and completes the handshake within `connectTimeoutMs`. Rejects with
-   * `ERR_NAME_TAKEN`, `ERR_INVALID_NAME`, `ERR_SERVER_FULL`, `ERR_NOT_CONNECTED` (refused,
-   * unreachable), `ERR_TIMEOUT`, `ERR_PROTOCOL` (not a PieChat server) or `ERR_CLOSED` (the
-   * client was closed meanwhile). Calling it while connecting returns the same promise.
+   * Connects and completes the handshake within `connectTimeoutMs`, trying `host`/`port` and then
+   * each of `servers` once. Rejects with `ERR_NAME_TAKEN`, `ERR_INVALID_NAME`, `ERR_SERVER_FULL`,
+   * `ERR_NOT_CONNECTED` (refused, unreachable), `ERR_TIMEOUT`, `ERR_PROTOCOL` (not a PieChat
+   * server) or `ERR_CLOSED` (the client was closed meanwhile). While connecting or reconnecting,
+   * resolves with the coming connection.
    */
   connect(): Promise<ConnectInfo> {
     if (this.#state === 'closed') return Promise.reject(new PieChatError('ERR_CLOSED', 'The client is closed'));
     if (this.#state === 'connected') return Promise.resolve(this.#info!);
-    this.#connecting ??= this.#open().finally(() => {
+    if (this.#state === 'reconnecting') return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+    this.#connecting ??= this.#firstConnect().finally(() => {
       this.#connecting = undefined;
     });
     return this.#connecting;
@@ -157,60 +159,50 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   /**
    * Sends `text` to a room the client is in, or privately to one user. Resolves with the message
    * as the server accepted it (`id`, `seq`, `at`); the client's own messages are not echoed as
-   * `message` events. Rejects with `ERR_NOT_CONNECTED`, `ERR_NOT_IN_ROOM`, `ERR_UNKNOWN_USER`,
-   * `ERR_MESSAGE_TOO_LONG` or `ERR_TIMEOUT`; with a `TypeError` for a bad argument.
+   * `message` events. While reconnecting, the message waits (up to `maxQueuedMessages` and
+   * `maxQueuedBytes`) and goes after the reconnection; a message whose acknowledgement was lost
+   * is sent again and never delivered twice. Rejects with `ERR_NOT_CONNECTED`, `ERR_NOT_IN_ROOM`,
+   * `ERR_UNKNOWN_USER`, `ERR_MESSAGE_TOO_LONG`, `ERR_QUEUE_FULL`, `ERR_TIMEOUT` or `ERR_CLOSED`;
+   * with a `TypeError` for a bad argument.
    */
   send(text: string, target: SendTarget): Promise<ChatMessage> {
-    if (typeof text !== 'string' || text.length === 0) {
-      return Promise.reject(new TypeError(`Expected \`text\` to be a non-empty string, got \`${describe(text)}\``));
-    }
+    let checked: { room: string } | { to: string };
     try {
-      assertOptions('target', target);
+      checked = checkSendArguments(text, target);
     } catch (error) {
       return Promise.reject(error);
     }
-    const { room, to } = target as { room?: unknown; to?: unknown };
-    if ((room === undefined) === (to === undefined) || (room !== undefined && typeof room !== 'string') || (to !== undefined && typeof to !== 'string')) {
-      return Promise.reject(new TypeError('Expected `target` to be `{ room: string }` or `{ to: string }`'));
-    }
-    const connection = this.#live();
-    if (connection instanceof PieChatError) return Promise.reject(connection);
+    if (this.#state === 'closed') return Promise.reject(new PieChatError('ERR_CLOSED', 'The client is closed'));
+    if (this.#state !== 'connected' && this.#state !== 'reconnecting') return Promise.reject(new PieChatError('ERR_NOT_CONNECTED', 'Not connected'));
     const limit = this.#info!.limits.maxMessageBytes;
     if (text.length * 3 > limit && Buffer.byteLength(text) > limit) {
       return Promise.reject(new PieChatError('ERR_MESSAGE_TOO_LONG', `Message is longer than ${limit} bytes`));
     }
-    if (room !== undefined && !this.#rooms.has(room)) {
-      return Promise.reject(new PieChatError('ERR_NOT_IN_ROOM', `Not in room "${room}"`));
+    if ('room' in checked && !this.#timeline.has(checked.room)) {
+      return Promise.reject(new PieChatError('ERR_NOT_IN_ROOM', `Not in room "${checked.room}"`));
     }
-    const r = this.#requests.nextId();
-    const draft: MessageDraft = room === undefined ? { to: to as string, from: this.name, text } : { room, from: this.name, text };
-    connection.send(room === undefined ? { t: 'send', r, text, to } : { t: 'send', r, text, room });
-    return this.#requests.wait(r, parseSendResult, draft);
+    const draft: MessageDraft = { ...checked, from: this.name, text };
+    return this.#outbox.push(text, checked, draft, this.#state === 'connected' ? this.#link!.connection : undefined);
   }
 
   /** Joins a room (created if new). Resolves with its members' names, this client's included. */
-  join(room: string): Promise<string[]> {
-    return this.#roomRequest('join', room).then((users) => {
-      this.#rooms.add(room);
-      return users;
-    });
+  async join(room: string): Promise<string[]> {
+    checkRoomArgument(room);
+    const result = await this.#request({ t: 'join', room }, parseJoinResult);
+    this.#timeline.join(room, result.seq);
+    return result.users;
   }
 
   /** Leaves a room. Rejects with `ERR_NOT_IN_ROOM` if the client is not in it. */
   async leave(room: string): Promise<void> {
-    await this.#roomRequest('leave', room);
-    this.#rooms.delete(room);
+    checkRoomArgument(room);
+    await this.#request({ t: 'leave', room }, parseNothing);
+    this.#timeline.leave(room);
   }
 
   /** Names of the users in `room`, or of everyone online when no room is given. */
-  users(room?: string): Promise<string[]> {
-    if (room !== undefined) {
-      try {
-        checkRoomArgument(room);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+  async users(room?: string): Promise<string[]> {
+    if (room !== undefined) checkRoomArgument(room);
     return this.#request(room === undefined ? { t: 'users' } : { t: 'users', room }, parseUserList);
   }
 
@@ -223,12 +215,14 @@ export class ChatClient extends EventEmitter<ClientEvents> {
    * Uploads a file to a room the client is in, or privately to one user, through the server.
    * `source` is a file path, bytes in memory, or a `Readable` (then `options.size` is required).
    * The returned {@link Transfer} emits `progress` and resolves with the stored file once the
-   * server verified its size and SHA-256; the room's members (or the recipient) get a `file` event.
+   * server verified its size and SHA-256; the room's members (or the recipient) get a `file`
+   * event. A lost connection pauses it; after the reconnection it continues from the last byte the
+   * server wrote.
    *
    * Rejects with `ERR_FILE_TOO_LARGE` (before a byte is sent), `ERR_NOT_IN_ROOM`,
    * `ERR_UNKNOWN_USER`, `ERR_QUOTA_EXCEEDED`, `ERR_TOO_MANY_TRANSFERS`, `ERR_FILE_NOT_FOUND`
-   * (the path cannot be read), `ERR_CHECKSUM`, `ERR_ABORTED` (cancelled), `ERR_STORAGE` or
-   * `ERR_NOT_CONNECTED`; with a `TypeError` for bad arguments.
+   * (the path cannot be read), `ERR_CHECKSUM`, `ERR_ABORTED` (cancelled), `ERR_STORAGE`,
+   * `ERR_NOT_CONNECTED` or `ERR_CLOSED`; with a `TypeError` for bad arguments.
    *
    * @example
    * ```ts
@@ -242,12 +236,13 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * Downloads a stored file into `destination`: a path (an existing directory receives the file
-   * under its display name), or a `Writable`. For a path, bytes go to a temporary file that is
-   * renamed into place only once the SHA-256 matches; an existing file in a directory destination
-   * is never replaced (`name (1).ext` is used). Resolves with the file and, for a path, where it
-   * was saved. Rejects with `ERR_FILE_NOT_FOUND`,
-   * `ERR_FORBIDDEN`, `ERR_CHECKSUM`, `ERR_ABORTED`, `ERR_STORAGE` or `ERR_NOT_CONNECTED`.
+   * Downloads a stored file into `destination`: a path (an existing directory, or one ending with
+   * a separator, receives the file under its display name), or a `Writable`. For a path, bytes
+   * go to a temporary file renamed into place only once the SHA-256 matches; an existing file in
+   * a directory destination is never replaced (`name (1).ext` is used). A lost connection pauses
+   * it; after the reconnection it continues from the last byte written. Resolves with the file
+   * and, for a path, where it was saved. Rejects with `ERR_FILE_NOT_FOUND`, `ERR_FORBIDDEN`,
+   * `ERR_CHECKSUM`, `ERR_ABORTED`, `ERR_STORAGE`, `ERR_NOT_CONNECTED` or `ERR_CLOSED`.
    *
    * @example
    * ```ts
@@ -259,100 +254,107 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   /** The files this client may download: of one room it is in, or all of them. Oldest first. */
-  files(options: { room?: string } = {}): Promise<FileInfo[]> {
-    try {
-      assertOptions('options', options);
-      if (options.room !== undefined) checkRoomArgument(options.room);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async files(options: { room?: string } = {}): Promise<FileInfo[]> {
+    assertOptions('options', options);
+    if (options.room !== undefined) checkRoomArgument(options.room);
     return this.#request(options.room === undefined ? { t: 'files' } : { t: 'files', room: options.room }, parseFileList);
   }
 
   /**
-   * Closes the connection. Requests still waiting reject with `ERR_CLOSED`. The client cannot be
-   * used again. Resolves when the socket is closed.
+   * Closes the client for good: stops reconnecting, waits (up to `requestTimeoutMs`) for the
+   * server to acknowledge the messages already sent, then leaves (the server removes the user at
+   * once). Messages still queued, other requests and transfers reject with `ERR_CLOSED`.
+   * Resolves when the connection is closed.
    */
   close(): Promise<void> {
     if (this.#closed !== undefined) return this.#closed;
-    this.#closing = true;
-    this.#closeSignal.abort();
-    const connection = this.#connection;
-    this.#closed = connection === undefined ? Promise.resolve() : new Promise((resolve) => (this.#resolveClosed = resolve));
-    this.#handshake?.reject(new PieChatError('ERR_CLOSED', 'The client was closed'));
-    // `bye`: the user leaves now; the server does not keep the session for a resume.
-    connection?.close(undefined, { t: 'bye' });
     this.#state = 'closed';
+    this.#reconnector.stop();
+    this.#closeSignal.abort();
+    this.#closed = this.#shutdown();
     return this.#closed;
   }
 
-  async #open(): Promise<ConnectInfo> {
+  async #shutdown(): Promise<void> {
+    const closedError = new PieChatError('ERR_CLOSED', 'The client was closed');
+    const link = this.#link;
+    if (link !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.#outbox.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.requestTimeoutMs)))]);
+      clearTimeout(timer);
+    }
+    this.#outbox.failAll(closedError);
+    this.#transfers.disconnected(closedError);
+    this.#requests.rejectAll(closedError);
+    this.#settleWaiting(closedError);
+    if (link !== undefined && this.#link === link) {
+      const gone = new Promise<void>((resolve) => (this.#linkGone = resolve));
+      link.close();
+      await gone;
+    }
+  }
+
+  async #firstConnect(): Promise<ConnectInfo> {
     this.#state = 'connecting';
-    this.#byeReason = undefined;
-    const options = this.#options;
-    const hello = { t: 'hello', name: options.name, agent: `piechat/${VERSION}` };
-    // One deadline covers the TCP connection, the preamble and the welcome.
-    const deadline = Date.now() + options.connectTimeoutMs;
-    let dialed;
     try {
-      dialed = await dial({ host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs, hello, signal: this.#closeSignal.signal });
+      await this.#reconnector.first();
+      return this.#info!;
     } catch (error) {
       if (this.#state === 'connecting') this.#state = 'idle';
       throw error;
     }
-    if (this.#closing) {
-      dialed.socket.destroy();
-      throw new PieChatError('ERR_CLOSED', 'The client was closed');
-    }
-    return new Promise<ConnectInfo>((resolve, reject) => {
-      this.#handshake = { resolve, reject };
-      const timer = setTimeout(() => {
-        this.#connection?.fail(new PieChatError('ERR_TIMEOUT', 'No welcome from the server in time'), false);
-      }, Math.max(0, deadline - Date.now()));
-      const handler: ConnectionHandler = {
-        onControl: (message) => this.#onControl(message),
-        onData: (frame) => this.#onData(frame),
-        onDrain: () => emitSafely(this, 'drain'),
-        onClose: (error) => {
-          clearTimeout(timer);
-          this.#onClose(error);
-        },
-      };
-      this.#connection = new Connection(dialed.socket, handler, { maxFrameBytes: options.maxFrameBytes, maxOutputBytes: options.maxOutputBufferBytes }, dialed.rest);
-      this.#handshake.resolve = (info) => {
-        clearTimeout(timer);
-        resolve(info);
-      };
-    });
   }
 
-  #onControl(object: WireObject): void {
-    const message = parseServerMessage(object);
+  #open(address: ServerAddress): Promise<Link> {
+    const options = this.#options;
+    // After a first connection, every hello asks to resume: the session, and where the client left off.
+    const resume = this.#info === undefined ? {} : { session: this.#info.session, resume: this.#timeline.resumePoint() };
+    const hello = { t: 'hello', name: options.name, agent: `piechat/${VERSION}`, ...resume };
+    return Link.open(
+      { ...address, timeoutMs: options.connectTimeoutMs, maxFrameBytes: options.maxFrameBytes, maxOutputBufferBytes: options.maxOutputBufferBytes, signal: this.#closeSignal.signal },
+      hello,
+      this.#linkHandler,
+    );
+  }
+
+  /** The handshake completed (first connection or reconnection). Runs before any later frame. */
+  #welcome(link: Link, welcome: WelcomeMessage): void {
+    if (this.#state === 'closed') {
+      link.close();
+      return;
+    }
+    this.#link = link;
+    this.#lastStream = 0;
+    this.#reconnector.connected();
+    this.#info = { name: welcome.name, session: welcome.session, server: welcome.server, rooms: welcome.rooms, limits: welcome.limits, resumed: welcome.resumed };
+    this.#timeline.welcome(welcome);
+    this.#state = 'connected';
+    for (const gap of welcome.gaps) emitSafely(this, 'gap', gap);
+    emitSafely(this, 'connect', this.#info);
+    if (this.#link !== link) return;
+    this.#outbox.flush(link.connection);
+    this.#transfers.reconnected();
+    this.#settleWaiting(undefined);
+  }
+
+  #message(message: Exclude<InboundServerMessage, WelcomeMessage | ByeMessage>): void {
     switch (message.t) {
-      case 'msg':
-        emitSafely(this, 'message', message.message);
+      case 'msg': {
+        // A replay may repeat what was already seen; the client's own messages are not events.
+        if (this.#timeline.accept(message.message) && message.message.from !== this.name) emitSafely(this, 'message', message.message);
         return;
+      }
       case 'ok':
         this.#requests.resolve(message.r, message);
         return;
-      case 'err': {
-        const error = new PieChatError(message.code, message.message);
-        if (message.r !== undefined) this.#requests.reject(message.r, error);
-        else this.#connection?.close(error);
+      case 'err':
+        this.#requests.reject(message.r!, new PieChatError(message.code, message.message));
         return;
-      }
       case 'join':
         emitSafely(this, 'join', { room: message.room, user: message.user });
         return;
       case 'leave':
         emitSafely(this, 'leave', { room: message.room, user: message.user, reason: message.reason });
-        return;
-      case 'welcome':
-        this.#welcome(message);
-        return;
-      case 'bye':
-        this.#byeReason = message.reason;
-        this.#connection?.close(new PieChatError('ERR_CLOSED', message.message));
         return;
       case 'file':
         emitSafely(this, 'file', message.file);
@@ -366,96 +368,65 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     }
   }
 
-  #welcome(welcome: WelcomeMessage): void {
-    if (this.#handshake === undefined || this.#state !== 'connecting') {
-      throw new PieChatError('ERR_PROTOCOL', 'Unexpected welcome');
-    }
-    const connection = this.#connection!;
-    connection.maxFrameBytes = Math.max(this.#options.maxFrameBytes, welcome.limits.maxFrameBytes);
-    this.#info = { name: welcome.name, session: welcome.session, server: welcome.server, rooms: welcome.rooms, limits: welcome.limits };
-    this.#rooms.clear();
-    for (const room of welcome.rooms) this.#rooms.add(room);
-    this.#state = 'connected';
-    this.#welcomed = true;
-    this.#lastStream = 0;
-    this.#heartbeat = new HeartbeatMonitor<Connection>(welcome.limits.heartbeatIntervalMs, (dead) =>
-      dead.fail(new PieChatError('ERR_TIMEOUT', 'No heartbeat from the server for two intervals'), false),
-    );
-    this.#heartbeat.add(connection);
-    const handshake = this.#handshake;
-    this.#handshake = undefined;
-    handshake.resolve(this.#info);
-    emitSafely(this, 'connect', this.#info);
-  }
-
-  #onData(frame: DataFrame): void {
+  #data(frame: DataFrame): void {
     if (frame.stream > this.#lastStream || frame.stream === 0) throw new PieChatError('ERR_PROTOCOL', `Data on stream ${frame.stream}, which was never opened`);
     this.#transfers.data(frame);
   }
 
-  #onClose(error: PieChatError | undefined): void {
-    this.#heartbeat?.stop();
-    this.#heartbeat = undefined;
-    this.#connection = undefined;
-    const wasConnected = this.#welcomed;
-    this.#welcomed = false;
-    if (this.#state !== 'closed') this.#state = 'idle';
-    const handshake = this.#handshake;
-    this.#handshake = undefined;
-    if (handshake !== undefined) {
-      handshake.reject(error ?? new PieChatError('ERR_NOT_CONNECTED', 'The server closed the connection during the handshake'));
+  /** The connection was lost (or closed): reconnect, unless the client closed or was refused for good. */
+  #lost(error: PieChatError | undefined, bye: ByeMessage | undefined): void {
+    this.#link = undefined;
+    const closing = this.#state === 'closed';
+    const willReconnect = !closing && this.#reconnector.enabled && bye?.reason !== 'kicked' && !isFinalRefusal(error);
+    const failure = closing ? new PieChatError('ERR_CLOSED', 'The client was closed') : (error ?? new PieChatError('ERR_NOT_CONNECTED', 'The server closed the connection'));
+    if (willReconnect) {
+      this.#outbox.suspend();
+      this.#transfers.suspend();
+      this.#requests.rejectAll(new PieChatError('ERR_NOT_CONNECTED', 'The connection was lost; the client is reconnecting'));
+      this.#state = 'reconnecting';
+    } else {
+      this.#outbox.failAll(failure);
+      this.#transfers.disconnected(failure);
+      this.#requests.rejectAll(failure);
+      if (!closing) this.#state = 'idle';
     }
-    const failure = this.#closing
-      ? new PieChatError('ERR_CLOSED', 'The client was closed')
-      : (error ?? new PieChatError('ERR_NOT_CONNECTED', 'The server closed the connection'));
-    this.#requests.rejectAll(failure);
-    this.#transfers.disconnected(failure);
-    if (wasConnected) {
-      const reason: LeaveReason = this.#byeReason ?? (this.#closing ? 'disconnected' : reasonFor(error));
-      emitSafely(this, 'disconnect', error === undefined || this.#closing ? { reason } : { reason, error });
-    }
-    this.#resolveClosed?.();
+    const reason: LeaveReason = bye?.reason ?? (closing ? 'disconnected' : leaveReasonFor(error));
+    emitSafely(this, 'disconnect', error === undefined || closing ? { reason, willReconnect } : { reason, error, willReconnect });
+    if (willReconnect) this.#reconnector.start(bye?.retryAfterMs ?? 0);
+    else if (!closing) this.#settleWaiting(failure);
+    this.#linkGone?.();
   }
 
-  #live(): Connection | PieChatError {
+  /** Stops reconnecting: the server refused the client for good, or every attempt failed. */
+  #giveUp(error: PieChatError): void {
+    this.#state = 'idle';
+    this.#outbox.failAll(error);
+    this.#transfers.disconnected(error);
+    this.#settleWaiting(error);
+    emitSafely(this, 'error', error);
+  }
+
+  #settleWaiting(error: PieChatError | undefined): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const waiter of waiting) {
+      if (error === undefined) waiter.resolve(this.#info!);
+      else waiter.reject(error);
+    }
+  }
+
+  /** Why a transfer cannot run, now or after the reconnection under way. */
+  #unavailable(): PieChatError | undefined {
     if (this.#state === 'closed') return new PieChatError('ERR_CLOSED', 'The client is closed');
-    if (this.#state !== 'connected' || this.#connection === undefined) return new PieChatError('ERR_NOT_CONNECTED', 'Not connected');
-    return this.#connection;
+    if (this.#state !== 'connected' && this.#state !== 'reconnecting') return new PieChatError('ERR_NOT_CONNECTED', 'Not connected');
+    return undefined;
   }
 
   #request<T>(message: { t: string; [field: string]: unknown }, parse: (ok: WireObject) => T): Promise<T> {
-    const connection = this.#live();
-    if (connection instanceof PieChatError) return Promise.reject(connection);
+    const unavailable = this.#state === 'connected' ? undefined : (this.#unavailable() ?? new PieChatError('ERR_NOT_CONNECTED', 'Not connected: the client is reconnecting'));
+    if (unavailable !== undefined) return Promise.reject(unavailable);
     const r = this.#requests.nextId();
-    connection.send({ ...message, r });
+    this.#link!.connection.send({ ...message, r });
     return this.#requests.wait(r, parse);
-  }
-
-  #roomRequest(t: 'join' | 'leave', room: string): Promise<string[]> {
-    try {
-      checkRoomArgument(room);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#request({ t, room }, t === 'join' ? parseUserList : () => (parseNothing(), []));
-  }
-}
-
-/** A room argument: a `TypeError` if it is not a string, `ERR_INVALID_ROOM` if it is not a valid name. */
-function checkRoomArgument(room: unknown): asserts room is string {
-  if (typeof room !== 'string') throw new TypeError(`Expected \`room\` to be a string, got \`${describe(room)}\``);
-  assertRoomName(room);
-}
-
-function reasonFor(error: PieChatError | undefined): LeaveReason {
-  switch (error?.code) {
-    case 'ERR_TIMEOUT':
-      return 'timeout';
-    case undefined:
-    case 'ERR_CLOSED':
-    case 'ERR_NOT_CONNECTED':
-      return 'disconnected';
-    default:
-      return 'error';
   }
 }

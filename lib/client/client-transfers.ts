@@ -10,7 +10,7 @@ import { assertSignal, describe } from '../util/assert.js';
 import { quote } from '../util/names.js';
 import { DownloadTask, type DownloadOptions } from './download-task.js';
 import type { TransferHost } from './transfer-host.js';
-import { UploadTask, type SendFileOptions, type UploadSource } from './upload-task.js';
+import { UploadTask, type SendFileOptions, type UploadDescription, type UploadSource } from './upload-task.js';
 
 /** Checks `sendFile()`'s arguments; throws the `TypeError` the transfer rejects with. */
 function checkUpload(source: UploadSource, options: SendFileOptions): void {
@@ -18,7 +18,7 @@ function checkUpload(source: UploadSource, options: SendFileOptions): void {
     throw new TypeError(`Expected \`source\` to be a file path, a Uint8Array or a Readable, got \`${describe(source)}\``);
   }
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, got \`${describe(options)}\``);
-  const { room, to, name, size, signal } = options as Record<string, unknown>;
+  const { room, to, name, size, signal } = options as unknown as Record<string, unknown>;
   if ((room === undefined) === (to === undefined) || (room !== undefined && typeof room !== 'string') || (to !== undefined && typeof to !== 'string')) {
     throw new TypeError('Expected `options` to have a `room` or a `to` (a string), not both');
   }
@@ -44,13 +44,18 @@ function checkDownload(fileId: string, destination: string | Writable, options: 
 
 /**
  * The client's transfers: creates uploads and downloads as {@link Transfer}s, routes the
- * server's flow control and data frames to them by stream, and fails them all when the
- * connection is lost.
+ * server's flow control and data frames to them by stream, suspends them while the connection is
+ * down and continues them after the reconnection, and fails them all when the client gives up.
  */
 export class ClientTransfers {
   readonly #host: TransferHost;
+  /** Every transfer not settled yet, with a stream or not. */
+  readonly #tasks = new Set<UploadTask | DownloadTask>();
   readonly #uploads = new Map<number, UploadTask>();
   readonly #downloads = new Map<number, DownloadTask>();
+  /** Uploads that failed while the connection was down: the server is told to drop them. */
+  #abandoned: UploadDescription[] = [];
+  #suspended = false;
 
   constructor(host: TransferHost) {
     this.#host = host;
@@ -75,7 +80,7 @@ export class ClientTransfers {
       (transfer, control) => new DownloadTask(this.#host, transfer, control),
       (task) => {
         checkDownload(fileId, destination, options);
-        return task.run(fileId, destination);
+        task.run(fileId, destination);
       },
       this.#downloads,
       options?.signal,
@@ -99,14 +104,48 @@ export class ClientTransfers {
     this.#downloads.get(frame.stream)?.data(frame);
   }
 
-  /** The connection is gone: every transfer fails with `error`. */
+  /** The connection was lost and the client is reconnecting: every transfer waits. */
+  suspend(): void {
+    this.#suspended = true;
+    for (const task of this.#tasks) task.suspend();
+  }
+
+  /**
+   * A new connection is up (stream ids start again): uploads abandoned meanwhile are dropped on
+   * the server, and every other transfer continues.
+   */
+  reconnected(): void {
+    this.#suspended = false;
+    this.#uploads.clear();
+    this.#downloads.clear();
+    const abandoned = this.#abandoned;
+    this.#abandoned = [];
+    for (const description of abandoned) this.#dropOnServer(description);
+    for (const task of [...this.#tasks]) task.reconnected();
+  }
+
+  /** The client gave up (or was closed): every transfer fails with `error`. */
   disconnected(error: PieChatError): void {
-    for (const task of [...this.#uploads.values(), ...this.#downloads.values()]) task.fail(error, false);
+    this.#suspended = false;
+    for (const task of [...this.#tasks]) task.fail(error, false);
+    this.#abandoned = [];
+  }
+
+  /**
+   * Names an upload the server may have kept (to resume it) and cancels it at once: the server
+   * deletes the partial file and gives the quota back instead of keeping them until they expire.
+   */
+  #dropOnServer(description: UploadDescription): void {
+    const connection = this.#host.connection();
+    if (connection === undefined) return;
+    const stream = this.#host.nextStream();
+    this.#host.request({ t: 'upload', stream, ...description, resume: description.transfer }, () => undefined).catch(() => undefined);
+    connection.send({ t: 'cancel', stream, code: 'ERR_ABORTED', message: 'The upload was cancelled while the connection was lost' });
   }
 
   #start<R extends FileInfo, T extends UploadTask | DownloadTask>(
     make: (transfer: Transfer<R>, control: TransferControl<R>) => T,
-    run: (task: T) => Promise<void>,
+    run: (task: T) => Promise<void> | void,
     tasks: Map<number, T>,
     signal: AbortSignal | undefined,
   ): Transfer<R> {
@@ -119,10 +158,15 @@ export class ClientTransfers {
         queueMicrotask(() => {
           const created = make(transfer, control);
           task = created;
+          this.#tasks.add(created);
+          if (this.#suspended) created.suspend();
           created.onStream = () => tasks.set(created.stream, created);
           created.onSettled = () => {
+            this.#tasks.delete(created);
             if (tasks.get(created.stream) === created) tasks.delete(created.stream);
             signal?.removeEventListener('abort', abort);
+            const left = created instanceof UploadTask ? created.leftOnServer : undefined;
+            if (left !== undefined) this.#abandoned.push(left);
           };
           if (cancelled || signal?.aborted === true) return created.cancel();
           new Promise<void>((resolve) => resolve(run(created))).catch((error: unknown) => created.fail(error as PieChatError, false));

@@ -65,7 +65,7 @@ export function dial(options: DialOptions): Promise<DialedSocket> {
       const code = (error as NodeJS.ErrnoException).code ?? error.message;
       fail(new PieChatError('ERR_NOT_CONNECTED', `Could not connect to ${where} (${code})`, { cause: error }));
     };
-    const onClose = (): void => fail(new PieChatError('ERR_PROTOCOL', `${where} closed the connection before the handshake`));
+    const onClose = (): void => fail(new PieChatError('ERR_NOT_CONNECTED', `${where} closed the connection before the handshake`));
     const timer = setTimeout(() => fail(new PieChatError('ERR_TIMEOUT', `No handshake with ${where} within ${options.timeoutMs} ms`)), options.timeoutMs);
     const onAbort = (): void => fail(new PieChatError('ERR_CLOSED', 'The client was closed'));
     const cleanup = (): void => {

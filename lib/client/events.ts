@@ -13,6 +13,38 @@ export interface ConnectInfo {
   rooms: string[];
   /** The server's limits. */
   limits: ServerLimits;
+  /**
+   * True after a reconnection that took the previous session over: the client stayed in its
+   * rooms, and what it missed was replayed (see `gap` for what could not be).
+   */
+  resumed: boolean;
+}
+
+/** Payload of the client's `reconnecting` event: the next attempt and how long until it. */
+export interface ReconnectingEvent {
+  /** 1 for the first attempt after a loss. */
+  attempt: number;
+  /** Milliseconds until the attempt. */
+  delayMs: number;
+  /** Why the previous attempt failed (absent before the first). */
+  error?: PieChatError;
+}
+
+/**
+ * Payload of the client's `gap` event: after a reconnection, messages of a room (or, without
+ * `room`, of the private inbox) may be missing: those after `after`, older than the server's
+ * history, which resumes at `next`. With `reset`, the server's numbering restarted (it lost its
+ * history, e.g. it restarted).
+ */
+export interface GapEvent {
+  /** The room concerned; absent for the private inbox. */
+  room?: string;
+  /** The last `seq` the client had seen before the gap. */
+  after: number;
+  /** The first `seq` the server could still replay (or, with `reset`, the next it will assign). */
+  next: number;
+  /** Set when the server's numbering restarted: its history was lost. */
+  reset?: true;
 }
 
 /** Payload of the client's `disconnect` event. */
@@ -21,6 +53,8 @@ export interface ClientDisconnectEvent {
   reason: LeaveReason;
   /** The error that ended it, unless the client closed it in order. */
   error?: PieChatError;
+  /** Whether the client will reconnect (and resume) by itself. */
+  willReconnect: boolean;
 }
 
 /**
@@ -42,11 +76,31 @@ export interface ClientEvents {
   progress: (progress: TransferProgress) => void;
   /** The connection's send buffer emptied (see `bufferedAmount`). */
   drain: () => void;
+  /** The connection was lost; a reconnection attempt comes after `delayMs`. */
+  reconnecting: (event: ReconnectingEvent) => void;
+  /** After a reconnection, some messages could not be replayed: they are older than the server's history. */
+  gap: (event: GapEvent) => void;
   /** The connection ended. */
   disconnect: (event: ClientDisconnectEvent) => void;
   /**
-   * An error not tied to a call the app made: today, a listener of another event that threw
-   * (`ERR_INTERNAL`, the original as `cause`). A lost connection is reported by `disconnect`.
+   * An error not tied to a call the app made: a listener of another event that threw
+   * (`ERR_INTERNAL`, the original as `cause`), or the client giving up reconnecting (the server
+   * refused it for good, `ERR_NAME_TAKEN` for example, or `maxAttempts` failed). A lost
+   * connection itself is reported by `disconnect`.
    */
   error: (error: PieChatError) => void;
+}
+
+/** The `reason` of a `disconnect` the server did not explain (no `bye`), from the error, if any. */
+export function leaveReasonFor(error: PieChatError | undefined): LeaveReason {
+  switch (error?.code) {
+    case 'ERR_TIMEOUT':
+      return 'timeout';
+    case undefined:
+    case 'ERR_CLOSED':
+    case 'ERR_NOT_CONNECTED':
+      return 'disconnected';
+    default:
+      return 'error';
+  }
 }

@@ -1,5 +1,7 @@
 import * as defaults from '../defaults.js';
-import { assertInteger, assertOptions, assertString, withDefaults } from '../util/assert.js';
+import { assertInteger, assertOptions, assertString, describe, withDefaults } from '../util/assert.js';
+import { resolveReconnect, type ReconnectOptions, type ReconnectPolicy } from './reconnect.js';
+import type { ServerAddress } from './reconnector.js';
 
 /** Options of a {@link ChatClient}. Only `name` is required. */
 export interface ChatClientOptions {
@@ -45,10 +47,33 @@ export interface ChatClientOptions {
    * @default 4194304 (4 MiB)
    */
   transferWindowBytes?: number;
+  /**
+   * Reconnect after a lost connection: `true` with the default policy (exponential backoff from
+   * 250 ms to 10 s, jitter 0.5, no attempt limit), a policy, or `false` to stay disconnected.
+   * A reconnected client resumes its session: its rooms, what it missed, its queued messages and
+   * its transfers.
+   * @default true
+   */
+  reconnect?: boolean | ReconnectOptions;
+  /**
+   * More servers to fail over to, tried in turn after `host`/`port` when reconnecting.
+   * @default []
+   */
+  servers?: ServerAddress[];
+  /**
+   * Most messages `send()` queues while reconnecting; one more is refused with `ERR_QUEUE_FULL`.
+   * @default 1000
+   */
+  maxQueuedMessages?: number;
+  /**
+   * Most bytes of message text queued while reconnecting.
+   * @default 1048576
+   */
+  maxQueuedBytes?: number;
 }
 
 /** {@link ChatClientOptions} with every default applied. */
-export type ResolvedClientOptions = Required<ChatClientOptions>;
+export type ResolvedClientOptions = Required<Omit<ChatClientOptions, 'reconnect'>> & { reconnect: ReconnectPolicy | undefined };
 
 /** The defaults of {@link ChatClientOptions} (all but `name`). */
 export function defaultClientOptions(): Omit<ResolvedClientOptions, 'name'> {
@@ -60,13 +85,28 @@ export function defaultClientOptions(): Omit<ResolvedClientOptions, 'name'> {
     maxFrameBytes: defaults.DEFAULT_MAX_FRAME_BYTES,
     maxOutputBufferBytes: defaults.DEFAULT_MAX_OUTPUT_BUFFER_BYTES,
     transferWindowBytes: defaults.DEFAULT_TRANSFER_WINDOW_BYTES,
+    reconnect: resolveReconnect(true),
+    servers: [],
+    maxQueuedMessages: defaults.DEFAULT_MAX_QUEUED_MESSAGES,
+    maxQueuedBytes: defaults.DEFAULT_MAX_QUEUED_BYTES,
   };
 }
 
 /** Applies defaults and checks every option, throwing a `TypeError` that names the bad one. */
 export function resolveClientOptions(options: ChatClientOptions): ResolvedClientOptions {
   assertOptions('options', options);
-  const resolved = withDefaults({ ...defaultClientOptions(), name: '' }, options);
+  const { reconnect, ...rest } = options;
+  const resolved = withDefaults({ ...defaultClientOptions(), name: '' }, rest as Partial<ResolvedClientOptions>);
+  resolved.reconnect = resolveReconnect(reconnect);
+  if (!Array.isArray(resolved.servers)) throw new TypeError(`Expected \`servers\` to be an array, got \`${describe(resolved.servers)}\``);
+  resolved.servers.forEach((server, index) => {
+    assertOptions(`servers[${index}]`, server);
+    assertString(`servers[${index}].host`, server.host);
+    assertInteger(`servers[${index}].port`, server.port, 1, 65_535);
+  });
+  resolved.servers = resolved.servers.map(({ host, port }) => ({ host, port }));
+  assertInteger('maxQueuedMessages', resolved.maxQueuedMessages, 0);
+  assertInteger('maxQueuedBytes', resolved.maxQueuedBytes, 0);
   assertString('name', resolved.name);
   assertString('host', resolved.host);
   assertInteger('port', resolved.port, 1, 65_535);

@@ -77,6 +77,11 @@ export class RequestTracker {
     return true;
   }
 
+  /** Stops waiting for request `r` without settling it (its promise is dropped). */
+  forget(r: number): void {
+    this.#pending.delete(r);
+  }
+
   /** Rejects every waiting request with `error` (the connection is gone). */
   rejectAll(error: PieChatError): void {
     const pending = [...this.#pending.values()];

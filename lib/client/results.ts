@@ -1,4 +1,4 @@
-import { readCount, readObjectArray, readOptionalString, readString, readStringArray, type WireObject } from '../protocol/fields.js';
+import { readCount, readObject, readObjectArray, readOptionalCount, readOptionalString, readString, readStringArray, type WireObject } from '../protocol/fields.js';
 import { parseFileInfo } from '../protocol/file-info.js';
 import type { ChatMessage, FileInfo, RoomInfo } from '../types.js';
 
@@ -24,6 +24,11 @@ export function parseUserList(ok: WireObject): string[] {
   return readStringArray(ok, 'users', MAX_LIST, 256);
 }
 
+/** The reply to a `join`: the members, and the room's seq before the join (where to resume from). */
+export function parseJoinResult(ok: WireObject): { users: string[]; seq: number } {
+  return { users: parseUserList(ok), seq: ok.seq === undefined ? 0 : readCount(ok, 'seq') };
+}
+
 /** The rooms in a `rooms` reply. */
 export function parseRoomList(ok: WireObject): RoomInfo[] {
   return readObjectArray(ok, 'rooms', MAX_LIST).map((room) => ({
@@ -39,3 +44,27 @@ export function parseFileList(ok: WireObject): FileInfo[] {
 
 /** A reply with nothing to return. */
 export function parseNothing(): void {}
+
+/** The `ok` carrying a stored file (to an `end` or a `download`). */
+export function parseFileResult(ok: WireObject): FileInfo {
+  return parseFileInfo(readObject(ok, 'file'));
+}
+
+/** The `ok` to an `upload` request. */
+export interface UploadStart {
+  /** The server's id for the file. */
+  file: string;
+  /** The first window, counted from `offset`. */
+  window: number;
+  /** Where to send from: 0 for a new upload, the first byte not written for a resumed one. */
+  offset: number;
+  /** For a resumed upload the server had already stored: the file. */
+  stored?: FileInfo;
+}
+
+/** Reads the `ok` to an `upload` request. */
+export function parseUploadStart(ok: WireObject): UploadStart {
+  const start: UploadStart = { file: readString(ok, 'file', 32), window: readCount(ok, 'window'), offset: readOptionalCount(ok, 'offset') ?? 0 };
+  if (ok.stored !== undefined) start.stored = parseFileInfo(readObject(ok, 'stored'));
+  return start;
+}

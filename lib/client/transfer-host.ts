@@ -6,8 +6,13 @@ import type { FileInfo, ServerLimits, TransferProgress } from '../types.js';
 
 /** What the client's transfer tasks need of the client, without depending on its class. */
 export interface TransferHost {
-  /** The connection, or why there is none. */
-  live(): Connection | PieChatError;
+  /** The connection while connected; undefined while reconnecting (or not connected). */
+  connection(): Connection | undefined;
+  /**
+   * Why no transfer can run (`ERR_CLOSED`, or `ERR_NOT_CONNECTED` when the client is neither
+   * connected nor reconnecting); undefined when one can, now or after the reconnection.
+   */
+  unavailable(): PieChatError | undefined;
   /** The server's limits, once connected. */
   limits(): ServerLimits | undefined;
   /** Sends a request and resolves with its checked `ok`. */

@@ -87,7 +87,11 @@ export interface UploadRequest {
   size: number;
   room?: string;
   to?: string;
-  /** The id of an interrupted upload to continue (the server answers with the offset to resume from). */
+  /**
+   * To continue an upload interrupted by a lost connection: its `transfer` id from the first
+   * request. The server answers with the offset to send from (the first byte it has not written),
+   * or, if the upload was already being stored, with the stored file as `stored`.
+   */
   resume?: string;
 }
 
@@ -171,6 +175,13 @@ export interface WelcomeMessage {
   resumed: boolean;
   /** Ranges the replay that follows could not cover. */
   gaps: HistoryGap[];
+  /**
+   * For rooms the client did not name in its resume point: the `seq` before it arrived, its
+   * starting point for a later resume.
+   */
+  seqs: Record<string, number>;
+  /** The last `seq` of the user's private inbox when it arrived (new sessions only). */
+  inbox?: number;
 }
 
 /** A request succeeded; other fields depend on the request. */

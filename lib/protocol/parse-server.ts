@@ -79,7 +79,16 @@ function parseWelcome(object: WireObject): WelcomeMessage {
     limits: parseLimits(readObject(object, 'limits')),
     resumed: readOptionalBoolean(object, 'resumed') === true,
     gaps: object.gaps === undefined ? [] : readObjectArray(object, 'gaps', MAX_LIST).map(parseGap),
+    seqs: object.seqs === undefined ? {} : parseSeqs(readObject(object, 'seqs')),
+    ...(readOptionalCount(object, 'inbox') === undefined ? {} : { inbox: readCount(object, 'inbox') }),
   };
+}
+
+/** Room → seq, into a fresh map (room names from the wire are only ever map keys). */
+function parseSeqs(object: WireObject): Record<string, number> {
+  const seqs: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (const room of Object.keys(object)) seqs[room] = readCount(object, room);
+  return seqs;
 }
 
 function parseErr(object: WireObject): ErrMessage {

@@ -9,6 +9,7 @@ import type { Connection, ConnectionHandler } from '../transport/connection.js';
 import type { LeaveReason } from '../types.js';
 import { randomToken } from '../util/ids.js';
 import { CHAT_REQUESTS, type RequestHandler } from './chat-requests.js';
+import { inboxKey } from './hub.js';
 import { leaveReasonFor, type Closable, type SessionContext } from './context.js';
 import type { FileDelivery, JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
 import type { Member } from './member.js';
@@ -79,6 +80,12 @@ export class BinarySession implements ConnectionHandler, Member, Closable {
     connection.maxFrameBytes = limits.maxFrameBytes;
     this.#transfers = new SessionTransfers(this.#context, this, connection);
     this.#held = [];
+    // Starting points for resuming, taken before anything happens in the rooms joined now.
+    const seqs: Record<string, number> = Object.create(null) as Record<string, number>;
+    for (const room of resumed ? this.rooms : options.rooms) {
+      if (resume?.rooms[room] === undefined) seqs[room] = hub.lastSeq(room);
+    }
+    const inbox = resumed ? undefined : hub.lastSeq(inboxKey(this.name));
     if (!resumed) {
       hub.admit(this);
       this.#context.sessionOpened(this);
@@ -97,6 +104,8 @@ export class BinarySession implements ConnectionHandler, Member, Closable {
       limits,
       resumed,
       gaps: replay.gaps,
+      seqs,
+      ...(inbox === undefined ? {} : { inbox }),
     });
     for (const message of replay.messages) connection.write(encodeControl({ t: 'msg', ...message }));
     for (const frame of held) connection.write(frame);

@@ -15,7 +15,10 @@ export const CHAT_REQUESTS: HandlerTable = {
     return message.to === undefined ? { id: message.id, seq: message.seq, at: message.at } : { id: message.id, seq: message.seq, at: message.at, to: message.to };
   },
   join(hub, member, request) {
-    return { room: request.room, users: hub.join(member, request.room) };
+    // The room's seq before the join: the client's starting point for resuming (what a join
+    // listener says at once comes after it).
+    const seq = hub.lastSeq(request.room);
+    return { room: request.room, users: hub.join(member, request.room), seq };
   },
   leave(hub, member, request) {
     hub.leave(member, request.room);

@@ -43,6 +43,18 @@ export interface Replay {
   messages: ChatMessage[];
 }
 
+/** What the sender of a message learns when it is accepted: the stamps the server gave it. */
+export interface MessageReceipt {
+  /** The message's id. */
+  id: string;
+  /** Its number in its room or inbox. */
+  seq: number;
+  /** When the server accepted it (ms since the epoch). */
+  at: number;
+  /** The recipient's name as the server knows it, for a private message. */
+  to?: string;
+}
+
 /**
  * The chat itself, independent of sockets: who is online, who is in which room, and the routing
  * of messages, joins and leaves. Every rule (unique names, membership, limits) is enforced here,
@@ -55,14 +67,19 @@ export class Hub {
   readonly #rooms = new Map<string, Room>();
   readonly #nextId = createIdFactory();
   readonly #history: HistoryStore;
-  /** Recent messages by sender and client-side id, to answer a retransmit with the first answer. */
-  readonly #accepted = new Map<string, ChatMessage>();
+  /** Receipts of recent messages by sender and client-side id, to answer a retransmit with the first answer. */
+  readonly #accepted = new Map<string, MessageReceipt>();
   #lineMembers = 0;
 
   constructor(limits: HubLimits, observer: HubObserver, history: HistoryStore) {
     this.#limits = limits;
     this.#observer = observer;
     this.#history = history;
+  }
+
+  /** The `seq` of the last message in a room (or an inbox key, see {@link inboxKey}). */
+  lastSeq(key: string): number {
+    return this.#history.lastSeq(key);
   }
 
   /** Number of admitted users. */
@@ -149,7 +166,7 @@ export class Hub {
    * Sends `text` from `member` to a room it is in; returns the stamped message. With `cid`, a
    * retransmit of a message already accepted returns it again and delivers nothing.
    */
-  say(member: Member, roomName: string, text: string, cid?: string): ChatMessage {
+  say(member: Member, roomName: string, text: string, cid?: string): MessageReceipt {
     const accepted = this.#retransmit(member, cid);
     if (accepted !== undefined) return accepted;
     const room = this.#rooms.get(roomName);
@@ -165,7 +182,7 @@ export class Hub {
   }
 
   /** Sends `text` from `member` privately to the user named `to`; returns the stamped message. `cid` as for {@link say}. */
-  whisper(member: Member, to: string, text: string, cid?: string): ChatMessage {
+  whisper(member: Member, to: string, text: string, cid?: string): MessageReceipt {
     const accepted = this.#retransmit(member, cid);
     if (accepted !== undefined) return accepted;
     const recipient = this.find(to);
@@ -214,14 +231,19 @@ export class Hub {
   }
 
   /** The message already accepted from `member` under `cid`, if any. */
-  #retransmit(member: Member, cid: string | undefined): ChatMessage | undefined {
+  #retransmit(member: Member, cid: string | undefined): MessageReceipt | undefined {
     return cid === undefined ? undefined : this.#accepted.get(`${nameKey(member.name)}\n${cid}`);
   }
 
-  /** Remembers an accepted message by its client-side id (a bounded memory, oldest forgotten first). */
+  /**
+   * Remembers the receipt of an accepted message by its client-side id (not its text: a bounded
+   * memory of small records, oldest forgotten first).
+   */
   #remember(member: Member, cid: string | undefined, message: ChatMessage): void {
     if (cid === undefined) return;
-    this.#accepted.set(`${nameKey(member.name)}\n${cid}`, message);
+    const receipt: MessageReceipt = { id: message.id, seq: message.seq, at: message.at };
+    if (message.to !== undefined) receipt.to = message.to;
+    this.#accepted.set(`${nameKey(member.name)}\n${cid}`, receipt);
     if (this.#accepted.size > DEDUPLICATION_MEMORY) this.#accepted.delete(this.#accepted.keys().next().value!);
   }
 

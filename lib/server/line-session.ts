@@ -74,6 +74,10 @@ export class LineSession implements LineUser {
       this.#error ??= new PieChatError('ERR_CLOSED', `Connection lost: ${error.message}`, { cause: error });
     });
     socket.on('close', () => this.#closed());
+    if (context.options.lineIdleTimeoutMs > 0) {
+      socket.setTimeout(context.options.lineIdleTimeoutMs);
+      socket.on('timeout', () => this.#idle());
+    }
     this.#nameTimer = setTimeout(() => this.#nameTimedOut(), Math.max(0, deadline - Date.now())).unref();
     if (!prompted) socket.write(NAME_PROMPT);
     context.track(this);
@@ -180,6 +184,11 @@ export class LineSession implements LineUser {
     this.#error = new PieChatError('ERR_TIMEOUT', 'No name given in time');
     this.print('*** No name given in time, bye.');
     this.#socket.end();
+  }
+
+  #idle(): void {
+    this.#error = new PieChatError('ERR_TIMEOUT', 'Idle for too long');
+    this.closeBy('timeout', 'Idle for too long, bye.');
   }
 
   #closed(): void {

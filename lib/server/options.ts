@@ -61,6 +61,13 @@ export interface ChatServerOptions {
    */
   heartbeatIntervalMs?: number;
   /**
+   * A line-mode (telnet, `nc`) connection with no traffic either way for this long is closed
+   * with reason `timeout`: line users cannot answer heartbeats (TCP keep-alive still detects a
+   * dead peer). 0 keeps idle line users forever.
+   * @default 3600000 (one hour)
+   */
+  lineIdleTimeoutMs?: number;
+  /**
    * Time a new connection has to finish its handshake (a binary hello, or a name in line mode).
    * @default 10000
    */
@@ -153,6 +160,7 @@ export function defaultServerOptions(): ResolvedServerOptions {
     maxRoomsPerUser: defaults.DEFAULT_MAX_ROOMS_PER_USER,
     maxNameLength: defaults.DEFAULT_MAX_NAME_LENGTH,
     heartbeatIntervalMs: defaults.DEFAULT_HEARTBEAT_INTERVAL_MS,
+    lineIdleTimeoutMs: defaults.DEFAULT_LINE_IDLE_TIMEOUT_MS,
     handshakeTimeoutMs: defaults.DEFAULT_HANDSHAKE_TIMEOUT_MS,
     lineMode: true,
     lineModeDelayMs: defaults.DEFAULT_LINE_MODE_DELAY_MS,
@@ -202,6 +210,7 @@ export function resolveServerOptions(options: ChatServerOptions = {}): ResolvedS
     throw new TypeError(`Invalid \`name\`: ${(error as Error).message}`, { cause: error });
   }
   assertInteger('heartbeatIntervalMs', resolved.heartbeatIntervalMs, 0);
+  assertInteger('lineIdleTimeoutMs', resolved.lineIdleTimeoutMs, 0);
   assertInteger('handshakeTimeoutMs', resolved.handshakeTimeoutMs, 1);
   assertBoolean('lineMode', resolved.lineMode);
   assertInteger('lineModeDelayMs', resolved.lineModeDelayMs, 0);

@@ -143,7 +143,7 @@ export class SessionTransfers {
     const { options, catalog, store } = this.#context;
     this.#claim(request.stream);
     try {
-      if (request.resume !== undefined) return this.#resumeUpload(request);
+      if (request.resume !== undefined) return await this.#resumeUpload(request);
       if (request.size > options.maxFileBytes) {
         throw new PieChatError('ERR_FILE_TOO_LARGE', `The file is ${request.size} bytes; this server accepts at most ${options.maxFileBytes}`);
       }
@@ -198,12 +198,22 @@ export class SessionTransfers {
     }
   }
 
-  /** Continues an upload kept since its connection was lost, from the last byte written. */
+  /**
+   * Continues an upload kept since its connection was lost, from the last byte written; for one
+   * that was being stored, answers with the stored file (`stored`) or the error it ended with.
+   */
   async #resumeUpload(request: UploadRequest): Promise<object> {
-    const parked = this.#context.partials.claim(request.resume!, this.#member.name);
-    if (parked === undefined || parked.size !== request.size) {
-      if (parked !== undefined) this.#context.partials.park(parked);
-      throw new PieChatError('ERR_FILE_NOT_FOUND', `No interrupted upload ${quote(request.resume)} to continue (it expired, or was never yours)`);
+    const { partials } = this.#context;
+    const parked = partials.claim(request.resume!, this.#member.name);
+    if (parked === undefined) {
+      const outcome = await partials.outcome(request.resume!, this.#member.name);
+      if (outcome === undefined) throw new PieChatError('ERR_FILE_NOT_FOUND', `No interrupted upload ${quote(request.resume)} to continue (it expired, or was never yours)`);
+      if ('error' in outcome) throw outcome.error;
+      return { file: outcome.file.id, window: 0, offset: outcome.file.size, stored: outcome.file };
+    }
+    if (parked.size !== request.size) {
+      partials.park(parked);
+      throw new PieChatError('ERR_PROTOCOL', `The upload ${quote(request.resume)} has ${parked.size} bytes, not ${request.size}`);
     }
     try {
       await parked.ready;
@@ -239,11 +249,14 @@ export class SessionTransfers {
     // Storing goes on even if the connection closes; the server's close() waits for it.
     const storing = this.#store(upload, request.sha256);
     this.#track(storing.then(() => undefined, () => undefined));
+    // The answer may be lost with the connection: a client that reconnects asks again.
+    const outcome = storing.then(({ file }) => ({ file }), (error: unknown) => ({ error: toPieChatError(error, 'ERR_STORAGE') }));
+    this.#context.partials.keepOutcome(this.#member.name, upload.transferId, outcome);
     return storing;
   }
 
   /** Verifies a complete upload, commits it, and announces it. */
-  async #store(upload: Upload, declaredSha256: string): Promise<object> {
+  async #store(upload: Upload, declaredSha256: string): Promise<{ file: FileInfo }> {
     if (upload.receiver.received !== upload.size) {
       const error = new PieChatError('ERR_CHECKSUM', `Received ${upload.receiver.received} bytes; ${upload.size} were declared`);
       await this.#abort(upload, error, false);

@@ -8,7 +8,12 @@ export interface HistoryRange {
    * Set when messages after it may be missing: the history starts at `next` (older ones expired),
    * or, with `reset`, the numbering restarted (the history was lost).
    */
-  gap?: { next: number; reset?: true };
+  gap?: {
+    /** The first `seq` still held (or, with `reset`, the next one to be assigned). */
+    next: number;
+    /** Set when the numbering restarted. */
+    reset?: true;
+  };
 }
 
 /**

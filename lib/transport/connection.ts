@@ -119,6 +119,11 @@ export class Connection implements FrameSink {
     return this.socket.writableLength;
   }
 
+  /** The largest frame accepted from the peer. */
+  get maxFrameBytes(): number {
+    return this.#decoder.maxPayloadBytes;
+  }
+
   /** Raises the largest frame accepted from the peer (after the handshake). */
   set maxFrameBytes(bytes: number) {
     this.#decoder.maxPayloadBytes = bytes;
