@@ -114,5 +114,8 @@ export const DEFAULT_RECONNECT_MAX_DELAY_MS = 10_000;
 /** How long the server asks clients to wait before reconnecting after a shutdown. */
 export const SHUTDOWN_RETRY_AFTER_MS = 1_000;
 
-/** Most acknowledgements of recent messages kept to recognise retransmits (all users). */
-export const DEDUPLICATION_MEMORY = 100_000;
+/**
+ * Receipts of a session's most recent messages kept to recognise its retransmits: at least the
+ * client's default queue, so that everything it may send again is known.
+ */
+export const DEDUPLICATION_MEMORY = 1_000;

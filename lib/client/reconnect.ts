@@ -24,7 +24,7 @@ export interface ReconnectOptions {
    */
   jitter?: number;
   /**
-   * Attempts before giving up (the client then stays disconnected, `disconnect` says so).
+   * Attempts before giving up: the client then goes `idle` and emits `error` (`ERR_NOT_CONNECTED`).
    * @default Infinity
    */
   maxAttempts?: number;

@@ -10,6 +10,8 @@ export class Timeline {
   readonly #joined = new Set<string>();
   readonly #seqs = new Map<string, number>();
   #inbox: number | undefined;
+  /** The server history's numbering the `seq`s belong to. */
+  #epoch: string | undefined;
 
   /** The rooms the client is in. */
   get joined(): string[] {
@@ -42,7 +44,9 @@ export class Timeline {
     for (const room of welcome.rooms) this.#joined.add(room);
     for (const gap of welcome.gaps) this.#applyGap(gap);
     for (const [room, seq] of Object.entries(welcome.seqs)) this.#start(room, seq);
-    if (welcome.inbox !== undefined) this.#inbox ??= welcome.inbox;
+    // A new session's inbox starts afresh: the previous session's private messages are not replayed to it.
+    if (welcome.inbox !== undefined) this.#inbox = welcome.inbox;
+    this.#epoch = welcome.epoch;
   }
 
   /** Records a received message; false if it was already seen (a replayed duplicate). */
@@ -73,6 +77,7 @@ export class Timeline {
       if (seq !== undefined) point.rooms[room] = seq;
     }
     if (this.#inbox !== undefined) point.inbox = this.#inbox;
+    if (this.#epoch !== undefined) point.epoch = this.#epoch;
     return point;
   }
 

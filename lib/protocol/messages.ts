@@ -11,6 +11,8 @@ import type { ChatMessage, FileInfo, LeaveReason, ServerLimits } from '../types.
 export interface ResumePoint {
   rooms: Record<string, number>;
   inbox?: number;
+  /** The server history's `epoch` these `seq`s belong to (from the welcome). */
+  epoch?: string;
 }
 
 /** First frame of a binary client: who it is and, after a reconnect, where it left off. */
@@ -182,6 +184,8 @@ export interface WelcomeMessage {
   seqs: Record<string, number>;
   /** The last `seq` of the user's private inbox when it arrived (new sessions only). */
   inbox?: number;
+  /** Names the server history's numbering; the client gives it back in its resume point. */
+  epoch?: string;
 }
 
 /** A request succeeded; other fields depend on the request. */

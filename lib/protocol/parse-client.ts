@@ -39,8 +39,12 @@ function parseResumePoint(object: WireObject): ResumePoint {
   const names = Object.keys(given);
   if (names.length > MAX_RESUME_ROOMS) throw new PieChatError('ERR_PROTOCOL', `Invalid resume point: more than ${MAX_RESUME_ROOMS} rooms`);
   for (const name of names) rooms[name] = readCount(given, name);
+  const point: ResumePoint = { rooms };
   const inbox = readOptionalCount(object, 'inbox');
-  return inbox === undefined ? { rooms } : { rooms, inbox };
+  if (inbox !== undefined) point.inbox = inbox;
+  const epoch = readOptionalString(object, 'epoch', 128);
+  if (epoch !== undefined) point.epoch = epoch;
+  return point;
 }
 
 /** Reads the `room` or `to` of a message that needs exactly one of them. */

@@ -81,6 +81,7 @@ function parseWelcome(object: WireObject): WelcomeMessage {
     gaps: object.gaps === undefined ? [] : readObjectArray(object, 'gaps', MAX_LIST).map(parseGap),
     seqs: object.seqs === undefined ? {} : parseSeqs(readObject(object, 'seqs')),
     ...(readOptionalCount(object, 'inbox') === undefined ? {} : { inbox: readCount(object, 'inbox') }),
+    ...(readOptionalString(object, 'epoch', 128) === undefined ? {} : { epoch: readString(object, 'epoch', 128) }),
   };
 }
 

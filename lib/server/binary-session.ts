@@ -91,7 +91,9 @@ export class BinarySession implements ConnectionHandler, Member, Closable {
       this.#context.sessionOpened(this);
       hub.joinDefaultRooms(this);
     }
-    const replay = resume === undefined ? { gaps: [], messages: [] } : hub.resume(this, resume);
+    // The replay must fit in the output buffer with room to spare, or the client would be cut off
+    // as a slow consumer at every attempt; what does not fit is reported as a gap.
+    const replay = resume === undefined ? { gaps: [], messages: [] } : hub.resume(this, resume, resumed, options.maxOutputBufferBytes / 2);
     const held = this.#held;
     this.#held = undefined;
     connection.send({
@@ -106,6 +108,7 @@ export class BinarySession implements ConnectionHandler, Member, Closable {
       gaps: replay.gaps,
       seqs,
       ...(inbox === undefined ? {} : { inbox }),
+      epoch: hub.epoch,
     });
     for (const message of replay.messages) connection.write(encodeControl({ t: 'msg', ...message }));
     for (const frame of held) connection.write(frame);

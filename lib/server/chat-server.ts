@@ -101,7 +101,7 @@ export class ChatServer extends EventEmitter<ServerEvents> {
       track: (connection) => this.#connections.add(connection),
       untrack: (connection) => this.#untrack(connection),
       sessions: new Map(),
-      partials: new PartialUploads(this.#options.partialUploadTtlMs, (upload) =>
+      partials: new PartialUploads(this.#options.partialUploadTtlMs, (upload, error) =>
         this.#emit('transfer-end', {
           user: upload.owner,
           transferId: upload.transferId,
@@ -110,7 +110,7 @@ export class ChatServer extends EventEmitter<ServerEvents> {
           direction: 'upload',
           bytes: upload.receiver.written,
           total: upload.size,
-          error: new PieChatError('ERR_TIMEOUT', 'The interrupted upload was not resumed in time; it was deleted'),
+          error,
         }),
       ),
       sessionSuspended: (member, reason, error) =>

@@ -55,6 +55,11 @@ export interface MessageReceipt {
   to?: string;
 }
 
+/** Bytes a replayed message takes in the output buffer, about: its text and its fields. */
+function replayCost(message: ChatMessage): number {
+  return Buffer.byteLength(message.text) + 256;
+}
+
 /**
  * The chat itself, independent of sockets: who is online, who is in which room, and the routing
  * of messages, joins and leaves. Every rule (unique names, membership, limits) is enforced here,
@@ -67,14 +72,19 @@ export class Hub {
   readonly #rooms = new Map<string, Room>();
   readonly #nextId = createIdFactory();
   readonly #history: HistoryStore;
-  /** Receipts of recent messages by sender and client-side id, to answer a retransmit with the first answer. */
-  readonly #accepted = new Map<string, MessageReceipt>();
+  /** Receipts of each session's recent messages by client-side id, to answer a retransmit with the first answer. */
+  readonly #accepted = new WeakMap<Member, Map<string, MessageReceipt>>();
   #lineMembers = 0;
 
   constructor(limits: HubLimits, observer: HubObserver, history: HistoryStore) {
     this.#limits = limits;
     this.#observer = observer;
     this.#history = history;
+  }
+
+  /** Names the history's numbering (see {@link HistoryStore.epoch}). */
+  get epoch(): string {
+    return this.#history.epoch;
   }
 
   /** The `seq` of the last message in a room (or an inbox key, see {@link inboxKey}). */
@@ -200,11 +210,16 @@ export class Hub {
 
   /**
    * Puts a resuming member back in the rooms it names (those it is not in yet: a new session
-   * after its old one expired), and collects what it missed there and in its inbox since the
-   * `seq`s it gives. Rooms it can no longer join are skipped.
+   * after its old one expired), and collects what it missed there since the `seq`s it gives, and
+   * in its private inbox when `inbox` (only a session that was taken over may read its inbox: a
+   * new one under the same name is not the same user). Rooms it can no longer join are skipped.
+   * A resume point from another numbering (another `epoch`: the history was lost) gets everything
+   * the history holds, with a `reset` gap. The replay is kept within `budgetBytes`, each room
+   * getting its share: what does not fit is reported as a gap, like what the history no longer has.
    */
-  resume(member: Member, point: ResumePoint): Replay {
-    const replay: Replay = { gaps: [], messages: [] };
+  resume(member: Member, point: ResumePoint, inbox: boolean, budgetBytes: number): Replay {
+    const sameNumbering = point.epoch === undefined || point.epoch === this.#history.epoch;
+    const ranges: Array<{ key: string; room: string | undefined; seq: number }> = [];
     for (const [room, seq] of Object.entries(point.rooms)) {
       if (!member.rooms.has(room)) {
         try {
@@ -213,26 +228,44 @@ export class Hub {
           continue;
         }
       }
-      this.#collect(replay, room, seq, room);
+      ranges.push({ key: room, room, seq });
     }
-    if (point.inbox !== undefined) this.#collect(replay, inboxKey(member.name), point.inbox, undefined);
+    if (inbox && point.inbox !== undefined) ranges.push({ key: inboxKey(member.name), room: undefined, seq: point.inbox });
+    const replay: Replay = { gaps: [], messages: [] };
+    const share = Math.floor(budgetBytes / Math.max(1, ranges.length));
+    for (const { key, room, seq } of ranges) this.#collect(replay, key, seq, room, sameNumbering, share);
     return replay;
   }
 
-  #collect(replay: Replay, key: string, seq: number, room: string | undefined): void {
-    const range = this.#history.since(key, seq);
-    if (range.gap !== undefined) {
-      const gap: HistoryGap = { after: seq, next: range.gap.next };
-      if (room !== undefined) gap.room = room;
+  #collect(replay: Replay, key: string, seq: number, room: string | undefined, sameNumbering: boolean, budgetBytes: number): void {
+    const range = this.#history.since(key, sameNumbering ? seq : 0);
+    let gap: HistoryGap | undefined;
+    if (!sameNumbering) {
+      if (seq > 0) gap = { after: seq, next: range.messages[0]?.seq ?? this.#history.lastSeq(key) + 1, reset: true };
+    } else if (range.gap !== undefined) {
+      gap = { after: seq, next: range.gap.next };
       if (range.gap.reset === true) gap.reset = true;
+    }
+    // The newest messages that fit the budget; older ones become (or widen) the gap.
+    let first = range.messages.length;
+    for (let spent = 0; first > 0; first--) {
+      spent += replayCost(range.messages[first - 1]!);
+      if (spent > budgetBytes) break;
+    }
+    if (first > 0) {
+      const next = range.messages[first]?.seq ?? this.#history.lastSeq(key) + 1;
+      gap = gap?.reset === true ? { ...gap, next } : { after: seq, next };
+    }
+    if (gap !== undefined) {
+      if (room !== undefined) gap.room = room;
       replay.gaps.push(gap);
     }
-    replay.messages.push(...range.messages);
+    for (let index = first; index < range.messages.length; index++) replay.messages.push(range.messages[index]!);
   }
 
   /** The message already accepted from `member` under `cid`, if any. */
   #retransmit(member: Member, cid: string | undefined): MessageReceipt | undefined {
-    return cid === undefined ? undefined : this.#accepted.get(`${nameKey(member.name)}\n${cid}`);
+    return cid === undefined ? undefined : this.#accepted.get(member)?.get(cid);
   }
 
   /**
@@ -243,8 +276,10 @@ export class Hub {
     if (cid === undefined) return;
     const receipt: MessageReceipt = { id: message.id, seq: message.seq, at: message.at };
     if (message.to !== undefined) receipt.to = message.to;
-    this.#accepted.set(`${nameKey(member.name)}\n${cid}`, receipt);
-    if (this.#accepted.size > DEDUPLICATION_MEMORY) this.#accepted.delete(this.#accepted.keys().next().value!);
+    let receipts = this.#accepted.get(member);
+    if (receipts === undefined) this.#accepted.set(member, (receipts = new Map()));
+    receipts.set(cid, receipt);
+    if (receipts.size > DEDUPLICATION_MEMORY) receipts.delete(receipts.keys().next().value!);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { PieChatError } from '../errors.js';
+import { PieChatError } from '../errors.js';
 import type { FileSink } from '../stores/file-store.js';
 import type { ProgressMeter } from '../transfer/progress.js';
 import type { Receiver } from '../transfer/receiver.js';
@@ -42,9 +42,10 @@ export class PartialUploads {
   readonly #entries = new Map<string, { upload: PartialUpload; timer: NodeJS.Timeout }>();
   readonly #outcomes = new Map<string, { outcome: Promise<UploadOutcome>; timer: NodeJS.Timeout }>();
   readonly #ttlMs: number;
-  readonly #expired: (upload: PartialUpload) => void;
+  readonly #expired: (upload: PartialUpload, error: PieChatError) => void;
 
-  constructor(ttlMs: number, expired: (upload: PartialUpload) => void) {
+  /** `expired` hears of each upload deleted unclaimed: its time was up, or the server closed. */
+  constructor(ttlMs: number, expired: (upload: PartialUpload, error: PieChatError) => void) {
     this.#ttlMs = ttlMs;
     this.#expired = expired;
   }
@@ -103,7 +104,7 @@ export class PartialUploads {
     await Promise.all(
       entries.map(async ({ upload, timer }) => {
         clearTimeout(timer);
-        await this.#discard(upload);
+        await this.#discard(upload, new PieChatError('ERR_CLOSED', 'The server closed before the interrupted upload was resumed; it was deleted'));
       }),
     );
   }
@@ -112,13 +113,13 @@ export class PartialUploads {
     const entry = this.#entries.get(key);
     if (entry === undefined) return;
     this.#entries.delete(key);
-    void this.#discard(entry.upload);
+    void this.#discard(entry.upload, new PieChatError('ERR_TIMEOUT', 'The interrupted upload was not resumed in time; it was deleted'));
   }
 
-  async #discard(upload: PartialUpload): Promise<void> {
+  async #discard(upload: PartialUpload, error: PieChatError): Promise<void> {
     upload.release();
     await upload.sink.abort().catch(() => undefined);
-    this.#expired(upload);
+    this.#expired(upload, error);
   }
 }
 

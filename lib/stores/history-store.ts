@@ -25,6 +25,12 @@ export interface HistoryRange {
  * {@link MemoryHistoryStore} is the default.
  */
 export interface HistoryStore {
+  /**
+   * Names this numbering: it must change whenever the history is lost (a store in memory draws a
+   * new one at each start), so that a client resuming with `seq`s of another numbering is told
+   * of the gap instead of skipping messages it has not seen.
+   */
+  readonly epoch: string;
   /** Records a message (its `seq` is the key's next). */
   append(key: string, message: ChatMessage): void;
   /** The messages of `key` after `seq`, or what is left of them. */

@@ -1,5 +1,6 @@
 import { DEFAULT_HISTORY_MAX_AGE_MS, DEFAULT_HISTORY_MAX_KEYS, DEFAULT_HISTORY_MAX_MESSAGES } from '../defaults.js';
 import type { ChatMessage } from '../types.js';
+import { randomToken } from '../util/ids.js';
 import type { HistoryRange, HistoryStore } from './history-store.js';
 
 /** Options of a {@link MemoryHistoryStore}. */
@@ -35,6 +36,8 @@ interface Timeline {
  * gap.
  */
 export class MemoryHistoryStore implements HistoryStore {
+  /** Drawn at construction: this history does not outlive the process. */
+  readonly epoch = randomToken();
   readonly #maxMessages: number;
   readonly #maxAgeMs: number;
   readonly #maxKeys: number;
