@@ -247,5 +247,12 @@ function isFileStore(value: unknown): value is FileStore {
 
 function isHistoryStore(value: unknown): value is HistoryStore {
   const store = value as Partial<Record<keyof HistoryStore, unknown>> | null;
-  return typeof store === 'object' && store !== null && typeof store.append === 'function' && typeof store.since === 'function' && typeof store.lastSeq === 'function';
+  return (
+    typeof store === 'object' &&
+    store !== null &&
+    typeof store.epoch === 'string' &&
+    typeof store.append === 'function' &&
+    typeof store.since === 'function' &&
+    typeof store.lastSeq === 'function'
+  );
 }
