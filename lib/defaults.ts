@@ -119,3 +119,15 @@ export const SHUTDOWN_RETRY_AFTER_MS = 1_000;
  * client's default queue, so that everything it may send again is known.
  */
 export const DEDUPLICATION_MEMORY = 1_000;
+
+/** Messages one connection may send per second on average (a token bucket refills at this rate). */
+export const DEFAULT_MAX_MESSAGES_PER_SECOND = 100;
+
+/** Messages one connection may send at once above the average rate (the bucket's size). */
+export const DEFAULT_MESSAGE_BURST = 200;
+
+/** Most connections open at once from one remote address. */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
+
+/** Longest time one frame (or line) may take to arrive once its first byte came. */
+export const DEFAULT_FRAME_TIMEOUT_MS = 30_000;

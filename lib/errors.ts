@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'ERR_HISTORY_GAP',
   'ERR_STORAGE',
   'ERR_INTERNAL',
+  'ERR_TLS',
 ] as const;
 
 /** A code from {@link ERROR_CODES}: the stable, documented way to tell errors apart. */

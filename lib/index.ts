@@ -16,6 +16,21 @@
  */
 export { ChatServer } from './server/chat-server.js';
 export type { ChatServerOptions } from './server/options.js';
+export type {
+  SecurityOptions,
+  AuthRequest,
+  AuthResult,
+  AuthAllow,
+  AuthDeny,
+  AuthorizeAction,
+  ActionBase,
+  JoinAction,
+  SendAction,
+  UploadAction,
+  DownloadAction,
+  AuthorizedUser,
+  TlsIdentity,
+} from './server/security-options.js';
 export type { ServerEvents, DisconnectEvent, ClientErrorEvent, SlowConsumerEvent, TransferEndEvent, SuspendEvent, ResumeEvent } from './server/events.js';
 export { ChatClient } from './client/chat-client.js';
 export type { SendTarget, RoomTarget, UserTarget, ClientState } from './client/arguments.js';

@@ -75,6 +75,14 @@ export interface ServerLimits {
   heartbeatIntervalMs: number;
   /** Most transfers (uploads and downloads) one connection may run at once. */
   maxTransfers: number;
+  /** Messages one connection may send per second on average (0: no limit); more are `ERR_RATE_LIMITED`. */
+  maxMessagesPerSecond: number;
+  /** Messages one connection may send in a burst above the average rate. */
+  messageBurst: number;
+  /** Upload bytes per second one connection is credited on average (0: no limit). */
+  maxUploadBytesPerSecond: number;
+  /** Longest time one frame may take to arrive once started (0: no limit). */
+  frameTimeoutMs: number;
 }
 
 /** A connected user as the server sees it. */

@@ -205,5 +205,5 @@ test('1,000 random and mutated byte streams: the server never falls, bad connect
       t.is(message.from, 'alice');
     },
     // Hostile connections that end without a bye would otherwise be kept for a resume.
-    { maxFrameBytes: MAX_FRAME, handshakeTimeoutMs: 1_000, maxMessageBytes: 4096, resumeGraceMs: 0 },
+    { maxFrameBytes: MAX_FRAME, handshakeTimeoutMs: 1_000, maxMessageBytes: 4096, resumeGraceMs: 0, maxMessagesPerSecond: 0 },
   ));

@@ -54,7 +54,7 @@ test('heartbeats are not starved by file chunks: a 48 MiB transfer each way with
 test('a client that stops reading is disconnected as a slow consumer; the server stays small and the others get everything', async (t) => {
   t.timeout(60_000);
   const server = new Child(['--expose-gc', '--import', 'tsx', 'test/fixtures/measured-server.ts'], {
-    PIECHAT_OPTIONS: JSON.stringify({ maxFrameBytes: 128 * 1024, maxOutputBufferBytes: 1024 * 1024 }),
+    PIECHAT_OPTIONS: JSON.stringify({ maxFrameBytes: 128 * 1024, maxOutputBufferBytes: 1024 * 1024, maxMessagesPerSecond: 0 }),
   });
   t.teardown(() => server.kill());
   const port = Number((await server.waitForLine(/^port /, 20_000)).split(' ')[1]);

@@ -18,7 +18,7 @@ async function behindProxy(t: ExecutionContext, options: ChatServerOptions = {})
 }
 
 test('a replay larger than the output buffer is cut to its newest messages and the rest reported as a gap; the client stays connected', async (t) => {
-  const { harness, proxy } = await behindProxy(t, { maxFrameBytes: 128 * 1024, maxOutputBufferBytes: 1024 * 1024 });
+  const { harness, proxy } = await behindProxy(t, { maxFrameBytes: 128 * 1024, maxOutputBufferBytes: 1024 * 1024, maxMessagesPerSecond: 0 });
   const alice = await harness.connect('alice', { port: proxy.port, reconnect: FAST });
   const bob = await harness.connect('bob');
   const received = collect(alice, 'message');

@@ -152,3 +152,36 @@ server.on('resume', ({ user }) => expectType<string>(user));
 const history: HistoryStore = new MemoryHistoryStore({ maxMessages: 100, maxAgeMs: 60_000 });
 new ChatServer({ history, resumeGraceMs: 10_000, partialUploadTtlMs: 60_000, lineIdleTimeoutMs: 0, maxOutputBufferBytes: 1 << 20 });
 expectError(new ChatServer({ resumeGraceMs: '30s' }));
+
+// Security: TLS, authentication and authorization hooks, rate limits.
+import type { AuthorizeAction, AuthRequest, AuthResult, TlsIdentity } from '../dist/index.js';
+
+new ChatServer({
+  tls: { key: 'PEM', cert: 'PEM', ca: 'PEM', requestCert: true },
+  authenticate: async (request) => {
+    expectType<AuthRequest>(request);
+    expectType<string | undefined>(request.token);
+    expectType<TlsIdentity | undefined>(request.tls);
+    expectType<'binary' | 'line'>(request.mode);
+    return request.token === 'secret' ? { allow: true, name: request.tls?.subject?.CN ?? request.name, data: { admin: true } } : { allow: false, message: 'no' };
+  },
+  authorize: (action) => {
+    expectType<AuthorizeAction>(action);
+    if (action.type === 'download') expectType<FileInfo>(action.file);
+    if (action.type === 'upload') expectType<number>(action.size);
+    return action.allowed && action.user.data?.banned !== true;
+  },
+  maxMessagesPerSecond: 10,
+  messageBurst: 20,
+  maxUploadBytesPerSecond: 1 << 20,
+  maxConnectionsPerAddress: 8,
+  frameTimeoutMs: 10_000,
+});
+expectAssignable<AuthResult>(true);
+expectError<AuthResult>({ allow: 'yes' });
+expectError(new ChatServer({ authorize: async () => true }));
+new ChatClient({ name: 'alice', tls: true, token: 't' });
+new ChatClient({ name: 'alice', tls: { ca: 'PEM', servername: 'chat.example' }, password: 'p' });
+expectError(new ChatClient({ name: 'alice', tls: 'yes' }));
+expectAssignable<ErrorCode>('ERR_TLS');
+expectType<number>(client.limits!.maxMessagesPerSecond);

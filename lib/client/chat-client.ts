@@ -309,9 +309,17 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     const options = this.#options;
     // After a first connection, every hello asks to resume: the session, and where the client left off.
     const resume = this.#info === undefined ? {} : { session: this.#info.session, resume: this.#timeline.resumePoint() };
-    const hello = { t: 'hello', name: options.name, agent: `piechat/${VERSION}`, ...resume };
+    const credentials = { ...(options.token === undefined ? {} : { token: options.token }), ...(options.password === undefined ? {} : { password: options.password }) };
+    const hello = { t: 'hello', name: options.name, agent: `piechat/${VERSION}`, ...credentials, ...resume };
     return Link.open(
-      { ...address, timeoutMs: options.connectTimeoutMs, maxFrameBytes: options.maxFrameBytes, maxOutputBufferBytes: options.maxOutputBufferBytes, signal: this.#closeSignal.signal },
+      {
+        ...address,
+        tls: options.tls,
+        timeoutMs: options.connectTimeoutMs,
+        maxFrameBytes: options.maxFrameBytes,
+        maxOutputBufferBytes: options.maxOutputBufferBytes,
+        signal: this.#closeSignal.signal,
+      },
       hello,
       this.#linkHandler,
     );

@@ -1,8 +1,15 @@
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { PieChatError } from '../errors.js';
 import { PREAMBLE_LENGTH, PROTOCOL_VERSION, MAGIC } from '../protocol/constants.js';
 import { encodeControl, encodePreamble } from '../protocol/encoder.js';
 import { findPreamble } from '../transport/opening.js';
+
+/** First byte of a TLS alert record: what a TLS server answers a plain client's preamble with. */
+const TLS_ALERT_RECORD = 0x15;
+
+/** Errors of the TCP connection itself (not of TLS): reported as `ERR_NOT_CONNECTED`. */
+const CONNECTION_FAILURES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EADDRNOTAVAIL']);
 
 /** Most bytes of line-mode prompt skipped while looking for the server's preamble. */
 const MAX_SKIPPED_BYTES = 4096;
@@ -17,6 +24,8 @@ export interface DialedSocket {
 export interface DialOptions {
   host: string;
   port: number;
+  /** TLS options, or undefined for plain TCP. */
+  tls: ConnectionOptions | undefined;
   timeoutMs: number;
   /** The first frame to send after the preamble (the hello). */
   hello: object;
@@ -25,14 +34,21 @@ export interface DialOptions {
 }
 
 /**
- * Opens a TCP connection, sends the preamble and the hello, and waits for the server's
- * preamble. Rejects with `ERR_NOT_CONNECTED` (refused, unreachable), `ERR_TIMEOUT`,
- * `ERR_PROTOCOL` (not a PieChat server, or another protocol version) or `ERR_CLOSED` (aborted).
+ * Opens a TCP (or TLS) connection, sends the preamble and the hello, and waits for the server's
+ * preamble. Rejects with `ERR_NOT_CONNECTED` (refused, unreachable), `ERR_TLS` (the TLS handshake
+ * failed: an unverified certificate, a plain server; or a TLS server reached without TLS),
+ * `ERR_TIMEOUT`, `ERR_PROTOCOL` (not a PieChat server, or another protocol version) or
+ * `ERR_CLOSED` (aborted).
  */
 export function dial(options: DialOptions): Promise<DialedSocket> {
   return new Promise<DialedSocket>((resolve, reject) => {
     const where = `${options.host}:${options.port}`;
-    const socket = connect({ host: options.host, port: options.port, noDelay: true });
+    const tls = options.tls;
+    const socket =
+      tls === undefined
+        ? connect({ host: options.host, port: options.port, noDelay: true })
+        : connectTls({ ...(isIP(options.host) === 0 ? { servername: options.host } : {}), ...tls, host: options.host, port: options.port });
+    let secured = tls === undefined;
     let received: Buffer = Buffer.alloc(0);
     const fail = (error: PieChatError): void => {
       cleanup();
@@ -45,8 +61,16 @@ export function dial(options: DialOptions): Promise<DialedSocket> {
       socket.write(encodeControl(options.hello));
       socket.uncork();
     };
+    const onSecure = (): void => {
+      secured = true;
+      onConnect();
+    };
     const onData = (chunk: Buffer): void => {
       received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+      if (tls === undefined && received[0] === TLS_ALERT_RECORD && received[1] === 3) {
+        fail(new PieChatError('ERR_TLS', `${where} requires TLS: set the \`tls\` option`));
+        return;
+      }
       const start = findPreamble(received);
       if (start === -1) {
         if (received.length > MAX_SKIPPED_BYTES + MAGIC.length) fail(new PieChatError('ERR_PROTOCOL', `${where} is not a PieChat server`));
@@ -63,21 +87,35 @@ export function dial(options: DialOptions): Promise<DialedSocket> {
     };
     const onError = (error: Error): void => {
       const code = (error as NodeJS.ErrnoException).code ?? error.message;
+      // A TLS alert may come after the client's side of the handshake is done (TLS 1.3 checks
+      // client certificates then): still a TLS failure.
+      if (tls !== undefined && ((!secured && !CONNECTION_FAILURES.has(code)) || code.startsWith('ERR_SSL_'))) {
+        fail(new PieChatError('ERR_TLS', `TLS handshake with ${where} failed: ${error.message}${code === 'ECONNRESET' ? ' (is it a TLS server?)' : ''}`, { cause: error }));
+        return;
+      }
       fail(new PieChatError('ERR_NOT_CONNECTED', `Could not connect to ${where} (${code})`, { cause: error }));
     };
-    const onClose = (): void => fail(new PieChatError('ERR_NOT_CONNECTED', `${where} closed the connection before the handshake`));
+    const onClose = (): void => {
+      if (tls !== undefined && !secured) fail(new PieChatError('ERR_TLS', `${where} closed the connection during the TLS handshake (is it a TLS server?)`));
+      // TLS 1.3 servers check client certificates after the client's side of the handshake: a
+      // close before any byte of PieChat is most likely a refused certificate.
+      else if (tls !== undefined && received.length === 0) fail(new PieChatError('ERR_TLS', `${where} closed the connection right after the TLS handshake (did it refuse the client certificate?)`));
+      else fail(new PieChatError('ERR_NOT_CONNECTED', `${where} closed the connection before the handshake${tls === undefined ? ' (if it requires TLS, set the `tls` option)' : ''}`));
+    };
     const timer = setTimeout(() => fail(new PieChatError('ERR_TIMEOUT', `No handshake with ${where} within ${options.timeoutMs} ms`)), options.timeoutMs);
     const onAbort = (): void => fail(new PieChatError('ERR_CLOSED', 'The client was closed'));
     const cleanup = (): void => {
       options.signal.removeEventListener('abort', onAbort);
       clearTimeout(timer);
       socket.off('connect', onConnect);
+      socket.off('secureConnect', onSecure);
       socket.off('data', onData);
       socket.off('error', onError);
       socket.off('close', onClose);
     };
     options.signal.addEventListener('abort', onAbort);
-    socket.on('connect', onConnect);
+    if (tls === undefined) socket.on('connect', onConnect);
+    else socket.on('secureConnect', onSecure);
     socket.on('data', onData);
     socket.on('error', onError);
     socket.on('close', onClose);

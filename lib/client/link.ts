@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { PieChatError } from '../errors.js';
 import type { DataFrame } from '../protocol/decoder.js';
 import type { WireObject } from '../protocol/fields.js';
@@ -25,6 +26,8 @@ export interface LinkHandler {
 export interface LinkOptions {
   host: string;
   port: number;
+  /** TLS options, or undefined for plain TCP. */
+  tls: ConnectionOptions | undefined;
   /** One deadline for the TCP connection, the preamble and the welcome. */
   timeoutMs: number;
   maxFrameBytes: number;
@@ -56,7 +59,7 @@ export class Link implements ConnectionHandler {
    */
   static async open(options: LinkOptions, hello: object, handler: LinkHandler): Promise<Link> {
     const deadline = Date.now() + options.timeoutMs;
-    const dialed = await dial({ host: options.host, port: options.port, timeoutMs: options.timeoutMs, hello, signal: options.signal });
+    const dialed = await dial({ host: options.host, port: options.port, tls: options.tls, timeoutMs: options.timeoutMs, hello, signal: options.signal });
     let link: Link | undefined;
     const welcome = new Promise<WelcomeMessage>((resolve, reject) => {
       link = new Link((self) => {

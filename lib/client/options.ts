@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import * as defaults from '../defaults.js';
 import { assertInteger, assertOptions, assertString, describe, withDefaults } from '../util/assert.js';
 import { resolveReconnect, type ReconnectOptions, type ReconnectPolicy } from './reconnect.js';
@@ -70,10 +71,28 @@ export interface ChatClientOptions {
    * @default 1048576
    */
   maxQueuedBytes?: number;
+  /**
+   * Connect over TLS: `true` verifies the server's certificate against the system's CAs for
+   * `host`; TLS options add a `ca`, a client certificate (`key`, `cert`) for mutual TLS, a
+   * `servername`, and so on. TLS failures (an unverified certificate, a plain server) reject
+   * with `ERR_TLS`, and the client does not retry them.
+   * @default false
+   */
+  tls?: boolean | ConnectionOptions;
+  /** A token for the server's `authenticate` hook (sent in the hello; use TLS to keep it secret). */
+  token?: string;
+  /** A password for the server's `authenticate` hook (sent in the hello; use TLS to keep it secret). */
+  password?: string;
 }
 
 /** {@link ChatClientOptions} with every default applied. */
-export type ResolvedClientOptions = Required<Omit<ChatClientOptions, 'reconnect'>> & { reconnect: ReconnectPolicy | undefined };
+export type ResolvedClientOptions = Required<Omit<ChatClientOptions, 'reconnect' | 'tls' | 'token' | 'password'>> & {
+  reconnect: ReconnectPolicy | undefined;
+  /** TLS options, or undefined for plain TCP. */
+  tls: ConnectionOptions | undefined;
+  token: string | undefined;
+  password: string | undefined;
+};
 
 /** The defaults of {@link ChatClientOptions} (all but `name`). */
 export function defaultClientOptions(): Omit<ResolvedClientOptions, 'name'> {
@@ -89,15 +108,28 @@ export function defaultClientOptions(): Omit<ResolvedClientOptions, 'name'> {
     servers: [],
     maxQueuedMessages: defaults.DEFAULT_MAX_QUEUED_MESSAGES,
     maxQueuedBytes: defaults.DEFAULT_MAX_QUEUED_BYTES,
+    tls: undefined,
+    token: undefined,
+    password: undefined,
   };
 }
 
 /** Applies defaults and checks every option, throwing a `TypeError` that names the bad one. */
 export function resolveClientOptions(options: ChatClientOptions): ResolvedClientOptions {
   assertOptions('options', options);
-  const { reconnect, ...rest } = options;
+  const { reconnect, tls, ...rest } = options;
   const resolved = withDefaults({ ...defaultClientOptions(), name: '' }, rest as Partial<ResolvedClientOptions>);
   resolved.reconnect = resolveReconnect(reconnect);
+  if (tls !== undefined && tls !== false) {
+    if (tls !== true) assertOptions('tls', tls);
+    resolved.tls = tls === true ? {} : { ...tls };
+  }
+  for (const credential of ['token', 'password'] as const) {
+    const value = resolved[credential];
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > 8192)) {
+      throw new TypeError(`Expected \`${credential}\` to be a string of 1 to 8192 characters, got \`${describe(value)}\``);
+    }
+  }
   if (!Array.isArray(resolved.servers)) throw new TypeError(`Expected \`servers\` to be an array, got \`${describe(resolved.servers)}\``);
   resolved.servers.forEach((server, index) => {
     assertOptions(`servers[${index}]`, server);

@@ -11,7 +11,7 @@ export interface ServerAddress {
 }
 
 /** Refusals a reconnection cannot overcome: the client stops trying. */
-const FINAL_REFUSALS: ReadonlySet<string> = new Set(['ERR_NAME_TAKEN', 'ERR_INVALID_NAME', 'ERR_AUTH']);
+const FINAL_REFUSALS: ReadonlySet<string> = new Set(['ERR_NAME_TAKEN', 'ERR_INVALID_NAME', 'ERR_AUTH', 'ERR_TLS']);
 
 /** Whether `error` refuses the client for good (a bad name, bad credentials): trying again cannot help. */
 export function isFinalRefusal(error: PieChatError | undefined): boolean {

@@ -23,6 +23,10 @@ export interface HelloMessage {
   agent?: string;
   /** The session id of the previous connection, to take that session over. */
   session?: string;
+  /** A credential for the server's `authenticate` hook. */
+  token?: string;
+  /** A credential for the server's `authenticate` hook. */
+  password?: string;
   /** Where the client left off: the server replays what it missed and rejoins these rooms. */
   resume?: ResumePoint;
 }

@@ -22,9 +22,16 @@ export function parseHello(object: WireObject): HelloMessage {
   if (agent !== undefined) hello.agent = agent;
   const session = readOptionalString(object, 'session', 128);
   if (session !== undefined) hello.session = session;
+  const token = readOptionalString(object, 'token', MAX_CREDENTIAL_LENGTH);
+  if (token !== undefined) hello.token = token;
+  const password = readOptionalString(object, 'password', MAX_CREDENTIAL_LENGTH);
+  if (password !== undefined) hello.password = password;
   if (object.resume !== undefined && object.resume !== null) hello.resume = parseResumePoint(readObject(object, 'resume'));
   return hello;
 }
+
+/** Longest token or password a hello may carry. */
+const MAX_CREDENTIAL_LENGTH = 8192;
 
 /** Most rooms a resume point may name (more than any `maxRoomsPerUser` sensibly allows). */
 const MAX_RESUME_ROOMS = 1024;

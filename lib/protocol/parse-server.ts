@@ -57,6 +57,10 @@ function parseLimits(object: WireObject): ServerLimits {
     maxRoomsPerUser: readCount(object, 'maxRoomsPerUser'),
     heartbeatIntervalMs: readCount(object, 'heartbeatIntervalMs'),
     maxTransfers: readCount(object, 'maxTransfers'),
+    maxMessagesPerSecond: readOptionalCount(object, 'maxMessagesPerSecond') ?? 0,
+    messageBurst: readOptionalCount(object, 'messageBurst') ?? 0,
+    maxUploadBytesPerSecond: readOptionalCount(object, 'maxUploadBytesPerSecond') ?? 0,
+    frameTimeoutMs: readOptionalCount(object, 'frameTimeoutMs') ?? 0,
   };
 }
 

@@ -8,6 +8,7 @@ import { isClientNotice, parseClientNotice, parseClientRequest } from '../protoc
 import type { Connection, ConnectionHandler } from '../transport/connection.js';
 import type { LeaveReason } from '../types.js';
 import { randomToken } from '../util/ids.js';
+import type { Admission } from './authentication.js';
 import { CHAT_REQUESTS, type RequestHandler } from './chat-requests.js';
 import { inboxKey } from './hub.js';
 import { leaveReasonFor, type Closable, type SessionContext } from './context.js';
@@ -52,9 +53,13 @@ export class BinarySession implements ConnectionHandler, Member, Closable {
   #ending: LeaveReason | undefined;
   #removed = false;
 
-  constructor(context: SessionContext, name: string, address: string) {
+  readonly authData?: Readonly<Record<string, unknown>>;
+
+  /** A session for the user `admission` names (with what `authenticate` attached). */
+  constructor(context: SessionContext, admission: Admission, address: string) {
     this.#context = context;
-    this.name = name;
+    this.name = admission.name;
+    if (admission.data !== undefined) this.authData = admission.data;
     this.address = address;
     context.sessions.set(this.token, this);
     context.track(this);
@@ -78,6 +83,7 @@ export class BinarySession implements ConnectionHandler, Member, Closable {
     this.#connection = connection;
     connection.handler = this;
     connection.maxFrameBytes = limits.maxFrameBytes;
+    connection.frameTimeoutMs = options.frameTimeoutMs;
     this.#transfers = new SessionTransfers(this.#context, this, connection);
     this.#held = [];
     // Starting points for resuming, taken before anything happens in the rooms joined now.

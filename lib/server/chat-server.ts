@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { EventEmitter } from 'eventemitter3';
 import { PieChatError, toPieChatError } from '../errors.js';
 import { type Connection } from '../transport/connection.js';
@@ -8,6 +9,7 @@ import { assertInteger, assertOptions, assertString, describe } from '../util/as
 import { emitSafely } from '../util/safe-emit.js';
 import { assertRoomName } from '../util/names.js';
 import { acceptSocket } from './accept.js';
+import { Authorizer } from './authentication.js';
 import type { Closable, SessionContext } from './context.js';
 import type { ServerEvents } from './events.js';
 import { Hub } from './hub.js';
@@ -43,6 +45,8 @@ export class ChatServer extends EventEmitter<ServerEvents> {
   readonly #heartbeat: HeartbeatMonitor<Connection>;
   readonly #server: Server;
   readonly #connections = new Set<Closable>();
+  /** Open raw connections per remote address. */
+  readonly #perAddress = new Map<string, number>();
   readonly #context: SessionContext;
   #state: State = 'new';
   #binding: Promise<BoundAddress> | undefined;
@@ -63,7 +67,12 @@ export class ChatServer extends EventEmitter<ServerEvents> {
       maxRoomsPerUser: this.#options.maxRoomsPerUser,
       heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
       maxTransfers: this.#options.maxTransfers,
+      maxMessagesPerSecond: this.#options.maxMessagesPerSecond,
+      messageBurst: this.#options.messageBurst,
+      maxUploadBytesPerSecond: this.#options.maxUploadBytesPerSecond,
+      frameTimeoutMs: this.#options.frameTimeoutMs,
     };
+    const authorizer = new Authorizer(this.#options.authorize, (error) => this.#emit('error', error));
     const store = storeOf(this.#options.storage);
     this.#hub = new Hub(
       {
@@ -81,6 +90,7 @@ export class ChatServer extends EventEmitter<ServerEvents> {
         onFile: (file) => this.#emit('file', file),
       },
       this.#options.history ?? new MemoryHistoryStore(),
+      { authorizer, maxMessagesPerSecond: this.#options.maxMessagesPerSecond, messageBurst: this.#options.messageBurst },
     );
     this.#heartbeat = new HeartbeatMonitor<Connection>(this.#options.heartbeatIntervalMs, (connection) =>
       connection.fail(new PieChatError('ERR_TIMEOUT', 'No heartbeat from the client for two intervals'), false),
@@ -90,6 +100,8 @@ export class ChatServer extends EventEmitter<ServerEvents> {
       hub: this.#hub,
       heartbeat: this.#heartbeat,
       limits,
+      authorizer,
+      reportError: (error) => this.#emit('error', error),
       store,
       catalog: new FileCatalog(store, this.#options.quotaBytes),
       transferProgress: (progress) => this.#emit('progress', progress),
@@ -122,7 +134,21 @@ export class ChatServer extends EventEmitter<ServerEvents> {
         this.#untrack(connection);
       },
     };
-    this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    // One TCP port for everything: a connection that opens with a TLS handshake is handed to the
+    // TLS server (which never listens itself); its decrypted stream then starts over like any other.
+    this.#server = createServer({ noDelay: true });
+    this.#server.on('connection', (socket: Socket) => {
+      this.#count(socket);
+      this.#accept(socket);
+    });
+    const tlsOptions = this.#options.tls;
+    if (tlsOptions !== undefined) {
+      const secure = createTlsServer({ handshakeTimeout: this.#options.handshakeTimeoutMs, ...tlsOptions }, (socket) => this.#accept(socket));
+      secure.on('tlsClientError', (error, socket) =>
+        this.#emit('client-error', { address: socket.remoteAddress ?? 'unknown', error: new PieChatError('ERR_TLS', `TLS handshake failed: ${error.message}`, { cause: error }) }),
+      );
+      this.#context.startTls = (socket) => secure.emit('connection', socket);
+    }
   }
 
   /** True between a successful `listen()` and `close()`. */
@@ -250,12 +276,31 @@ export class ChatServer extends EventEmitter<ServerEvents> {
     if (this.#connections.size === 0) this.#drained?.();
   }
 
+  /**
+   * Counts a raw connection against its address's limit, before any handshake (TLS included); a
+   * flood far beyond the limit is dropped at once, without the cost of a handshake.
+   */
+  #count(socket: Socket): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    const count = (this.#perAddress.get(address) ?? 0) + 1;
+    this.#perAddress.set(address, count);
+    socket.once('close', () => {
+      const left = (this.#perAddress.get(address) ?? 1) - 1;
+      if (left === 0) this.#perAddress.delete(address);
+      else this.#perAddress.set(address, left);
+    });
+    if (count > 2 * this.#options.maxConnectionsPerAddress) socket.destroy();
+  }
+
   #accept(socket: Socket): void {
     if (this.#state !== 'listening') {
       socket.destroy();
       return;
     }
-    acceptSocket(this.#context, socket);
+    const address = socket.remoteAddress ?? 'unknown';
+    const limit = this.#options.maxConnectionsPerAddress;
+    const refusal = (this.#perAddress.get(address) ?? 0) > limit ? new PieChatError('ERR_RATE_LIMITED', `Too many connections from ${address} (at most ${limit})`) : undefined;
+    acceptSocket(this.#context, socket, refusal);
   }
 
   #sessionClosed(member: Member | undefined, address: string, reason: LeaveReason, error: PieChatError | undefined): void {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { PieChatError } from '../errors.js';
 import type { Connection } from '../transport/connection.js';
 import type { HeartbeatMonitor } from '../transport/heartbeat.js';
@@ -5,6 +6,7 @@ import type { FileStore } from '../stores/file-store.js';
 import type { LeaveReason, ServerLimits, ServerTransferProgress } from '../types.js';
 import type { TransferEndEvent } from './events.js';
 import type { FileCatalog } from './file-catalog.js';
+import type { Authorizer } from './authentication.js';
 import type { Hub } from './hub.js';
 import type { BinarySession } from './binary-session.js';
 import type { Member } from './member.js';
@@ -26,6 +28,15 @@ export interface SessionContext {
   readonly heartbeat: HeartbeatMonitor<Connection>;
   /** The limits advertised in every welcome. */
   readonly limits: ServerLimits;
+  /** The default rules and the `authorize` hook. */
+  readonly authorizer: Authorizer;
+  /** Reports an error of the server's own (a hook that threw) as an `error` event. */
+  reportError(error: PieChatError): void;
+  /**
+   * With the `tls` option: takes over a connection that opened with a TLS handshake (its first
+   * bytes pushed back into it); its decrypted stream comes back through the accept path.
+   */
+  startTls?: (socket: Socket) => void;
   /** Where files are kept. */
   readonly store: FileStore;
   /** What is stored, who may see it, quotas. */

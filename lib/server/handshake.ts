@@ -2,11 +2,14 @@ import type { Socket } from 'node:net';
 import { HANDSHAKE_MAX_FRAME_BYTES } from '../defaults.js';
 import { PieChatError, toPieChatError } from '../errors.js';
 import type { WireObject } from '../protocol/fields.js';
+import type { HelloMessage } from '../protocol/messages.js';
 import { parseHello } from '../protocol/parse-client.js';
 import { Connection, type ConnectionHandler } from '../transport/connection.js';
 import type { LeaveReason } from '../types.js';
 import { nameKey } from '../util/names.js';
+import { authenticate, tlsIdentityOf, type Admission } from './authentication.js';
 import { BinarySession } from './binary-session.js';
+import type { AuthRequest, TlsIdentity } from './security-options.js';
 import { leaveReasonFor, type Closable, type SessionContext } from './context.js';
 
 /**
@@ -19,11 +22,15 @@ export class Handshake implements ConnectionHandler, Closable {
   readonly #connection: Connection;
   readonly #address: string;
   readonly #timer: NodeJS.Timeout;
+  readonly #tls: TlsIdentity | undefined;
   #done = false;
+  /** Set once the hello arrived: nothing else may come before the welcome. */
+  #helloSeen = false;
 
   constructor(context: SessionContext, socket: Socket, address: string, initial: Buffer) {
     this.#context = context;
     this.#address = address;
+    this.#tls = tlsIdentityOf(socket);
     this.#connection = new Connection(
       socket,
       this,
@@ -47,22 +54,41 @@ export class Handshake implements ConnectionHandler, Closable {
 
   onControl(object: WireObject): void {
     if (this.#done) return;
-    const hello = parseHello(object);
-    const { hub, sessions } = this.#context;
+    if (this.#helloSeen) throw new PieChatError('ERR_PROTOCOL', 'Nothing may follow the hello before the welcome');
+    this.#helloSeen = true;
+    void this.#admit(parseHello(object));
+  }
+
+  /** Authenticates the hello, then admits a new session or hands the connection to the one it resumes. */
+  async #admit(hello: HelloMessage): Promise<void> {
+    const { hub, sessions, options } = this.#context;
+    const request: AuthRequest = { name: hello.name, address: this.#address, mode: 'binary', resuming: hello.session !== undefined };
+    if (hello.token !== undefined) request.token = hello.token;
+    if (hello.password !== undefined) request.password = hello.password;
+    if (this.#tls !== undefined) request.tls = this.#tls;
+    let admission: Admission;
+    try {
+      admission = await authenticate(options, request, this.#context.reportError);
+    } catch (error) {
+      if (!this.#done) this.#connection.fail(toPieChatError(error));
+      return;
+    }
+    // The connection may have closed (or the server started closing) while the hook ran.
+    if (this.#done) return;
     const previous = hello.session === undefined ? undefined : sessions.get(hello.session);
-    if (previous !== undefined && nameKey(previous.name) === nameKey(hello.name)) {
+    if (previous !== undefined && nameKey(previous.name) === nameKey(admission.name)) {
       this.#handOver();
       previous.attach(this.#connection, hello.resume, true);
       return;
     }
     try {
-      hub.checkAdmission(hello.name);
+      hub.checkAdmission(admission.name);
     } catch (error) {
       this.#connection.fail(toPieChatError(error));
       return;
     }
     this.#handOver();
-    new BinarySession(this.#context, hello.name, this.#address).attach(this.#connection, hello.resume, false);
+    new BinarySession(this.#context, admission, this.#address).attach(this.#connection, hello.resume, false);
   }
 
   onData(): void {

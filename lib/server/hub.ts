@@ -6,7 +6,9 @@ import type { ChatMessage, FileInfo, JoinEvent, LeaveEvent, LeaveReason, RoomInf
 import { createIdFactory } from '../util/ids.js';
 import { assertRoomName, assertUserName, nameKey, quote } from '../util/names.js';
 import { FileDelivery, JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
+import type { Authorizer } from './authentication.js';
 import type { Member } from './member.js';
+import { TokenBucket } from '../util/token-bucket.js';
 
 /** What the hub reports to the server that owns it. */
 export interface HubObserver {
@@ -24,6 +26,15 @@ export interface HubLimits {
   maxMessageBytes: number;
   maxRoomsPerUser: number;
   maxNameLength: number;
+}
+
+/** Who may do what, and how fast: the `authorize` hook and the message rate limit. */
+export interface HubPolicy {
+  authorizer: Authorizer;
+  /** Average messages per second per member (0: no limit). */
+  maxMessagesPerSecond: number;
+  /** Messages per member in a burst. */
+  messageBurst: number;
 }
 
 /** A room and its members. Its numbering lives in the history, so it outlives the room. */
@@ -72,12 +83,16 @@ export class Hub {
   readonly #rooms = new Map<string, Room>();
   readonly #nextId = createIdFactory();
   readonly #history: HistoryStore;
+  readonly #policy: HubPolicy;
+  /** Each member's message allowance (when messages are rate-limited). */
+  readonly #buckets = new WeakMap<Member, TokenBucket>();
   /** Receipts of each session's recent messages by client-side id, to answer a retransmit with the first answer. */
   readonly #accepted = new WeakMap<Member, Map<string, MessageReceipt>>();
   #lineMembers = 0;
 
-  constructor(limits: HubLimits, observer: HubObserver, history: HistoryStore) {
+  constructor(limits: HubLimits, observer: HubObserver, history: HistoryStore, policy: HubPolicy) {
     this.#limits = limits;
+    this.#policy = policy;
     this.#observer = observer;
     this.#history = history;
   }
@@ -129,7 +144,14 @@ export class Hub {
 
   /** Puts a newly admitted member in the default rooms (they fit `maxRoomsPerUser`: the options check it). */
   joinDefaultRooms(member: Member): void {
-    for (const room of this.#limits.defaultRooms) this.join(member, room);
+    for (const room of this.#limits.defaultRooms) {
+      try {
+        this.join(member, room);
+      } catch (error) {
+        // A default room the `authorize` hook keeps this user out of is skipped.
+        if (!(error instanceof PieChatError && error.code === 'ERR_FORBIDDEN')) throw error;
+      }
+    }
   }
 
   /** Removes a member from every room (telling the others why) and from the server. */
@@ -151,6 +173,7 @@ export class Hub {
     if (member.rooms.size >= this.#limits.maxRoomsPerUser) {
       throw new PieChatError('ERR_TOO_MANY_ROOMS', `Already in ${this.#limits.maxRoomsPerUser} rooms, the most allowed`);
     }
+    this.#policy.authorizer.check(member, { type: 'join', room: roomName, allowed: true }, `Not allowed to join ${quote(roomName)}`);
     if (room === undefined) {
       room = { name: roomName, members: new Set() };
       this.#rooms.set(roomName, room);
@@ -182,6 +205,8 @@ export class Hub {
     const room = this.#rooms.get(roomName);
     if (room === undefined || !room.members.has(member)) throw notInRoom(roomName);
     this.#checkText(text);
+    this.#spend(member);
+    this.#policy.authorizer.check(member, { type: 'send', room: roomName, allowed: true }, `Not allowed to send to ${quote(roomName)}`);
     const message: ChatMessage = { id: this.#nextId(), seq: this.#history.lastSeq(roomName) + 1, room: roomName, from: member.name, text, at: Date.now() };
     this.#history.append(roomName, message);
     this.#remember(member, cid, message);
@@ -199,6 +224,8 @@ export class Hub {
     if (recipient === undefined) throw new PieChatError('ERR_UNKNOWN_USER', `No user named ${quote(to)} is online`);
     if (recipient === member) throw new PieChatError('ERR_INVALID_MESSAGE', 'A private message needs another user');
     this.#checkText(text);
+    this.#spend(member);
+    this.#policy.authorizer.check(member, { type: 'send', to: recipient.name, allowed: true }, `Not allowed to send to ${quote(recipient.name)}`);
     const key = inboxKey(recipient.name);
     const message: ChatMessage = { id: this.#nextId(), seq: this.#history.lastSeq(key) + 1, to: recipient.name, from: member.name, text, at: Date.now() };
     this.#history.append(key, message);
@@ -261,6 +288,17 @@ export class Hub {
       replay.gaps.push(gap);
     }
     for (let index = first; index < range.messages.length; index++) replay.messages.push(range.messages[index]!);
+  }
+
+  /** Takes one message from `member`'s allowance; throws `ERR_RATE_LIMITED` when it is spent. */
+  #spend(member: Member): void {
+    const { maxMessagesPerSecond, messageBurst } = this.#policy;
+    if (maxMessagesPerSecond === 0) return;
+    let bucket = this.#buckets.get(member);
+    if (bucket === undefined) this.#buckets.set(member, (bucket = new TokenBucket(maxMessagesPerSecond, messageBurst)));
+    if (!bucket.take()) {
+      throw new PieChatError('ERR_RATE_LIMITED', `Too many messages: at most ${maxMessagesPerSecond} per second (bursts of ${messageBurst}); try again in ${bucket.msUntil(1)} ms`);
+    }
   }
 
   /** The message already accepted from `member` under `cid`, if any. */

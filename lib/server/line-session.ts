@@ -2,6 +2,8 @@ import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { PieChatError, toPieChatError } from '../errors.js';
 import type { LeaveReason } from '../types.js';
+import { authenticate, tlsIdentityOf, type Admission } from './authentication.js';
+import type { AuthRequest } from './security-options.js';
 import { leaveReasonFor, type SessionContext } from './context.js';
 import type { FileDelivery, JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
 import { runLine, type LineUser } from './line-commands.js';
@@ -59,6 +61,11 @@ export class LineSession implements LineUser {
   #closeReason: LeaveReason | undefined;
   #error: PieChatError | undefined;
   #nameTimer: NodeJS.Timeout | undefined;
+  /** Running while a line has begun but not ended. */
+  #lineTimer: NodeJS.Timeout | undefined;
+  /** Lines typed while the `authenticate` hook runs. */
+  #queued: string[] | undefined;
+  authData?: Readonly<Record<string, unknown>>;
   currentRoom: string | undefined;
   connectedAt = 0;
 
@@ -105,6 +112,21 @@ export class LineSession implements LineUser {
       text = '';
     }
     this.#pending = text;
+    this.#watchPartialLine();
+  }
+
+  /** A line begun must end within `frameTimeoutMs` (a trickle of bytes does not keep it open). */
+  #watchPartialLine(): void {
+    const limitMs = this.#context.options.frameTimeoutMs;
+    if (this.#pending === '' || limitMs === 0) {
+      clearTimeout(this.#lineTimer);
+      this.#lineTimer = undefined;
+    } else if (this.#lineTimer === undefined) {
+      this.#lineTimer = setTimeout(() => {
+        this.#error = new PieChatError('ERR_TIMEOUT', 'A line took too long to arrive');
+        this.closeBy('timeout', 'Line not finished in time, bye.');
+      }, limitMs).unref();
+    }
   }
 
   print(line: string): void {
@@ -159,8 +181,42 @@ export class LineSession implements LineUser {
       runLine(this.#context, this, line);
       return;
     }
+    if (this.#queued !== undefined) {
+      // Typed while the name is being checked: run once admitted.
+      this.#queued.push(line);
+      return;
+    }
     const name = line.trim().replace(/^\/nick\s+/i, '');
     if (name === '') return;
+    if (this.#context.options.authenticate === undefined) this.#admit({ name });
+    else void this.#authenticate(name);
+  }
+
+  /** Asks the `authenticate` hook about `name`; lines typed meanwhile wait. */
+  async #authenticate(name: string): Promise<void> {
+    this.#queued = [];
+    const request: AuthRequest = { name, address: this.address, mode: 'line', resuming: false };
+    const tls = tlsIdentityOf(this.#socket);
+    if (tls !== undefined) request.tls = tls;
+    let admission: Admission;
+    try {
+      admission = await authenticate(this.#context.options, request, this.#context.reportError);
+    } catch (error) {
+      this.#queued = undefined;
+      this.#error = toPieChatError(error);
+      this.print(`*** ${this.#error.message}, bye.`);
+      this.#socket.end();
+      return;
+    }
+    const queued = this.#queued;
+    this.#queued = undefined;
+    if (this.#socket.destroyed) return;
+    this.#admit(admission);
+    for (const line of queued) if (!this.#socket.destroyed) this.#line(line);
+  }
+
+  #admit(admission: Admission): void {
+    const { name } = admission;
     this.#name = name;
     this.connectedAt = Date.now();
     try {
@@ -170,6 +226,7 @@ export class LineSession implements LineUser {
       this.print(formatError(`${toPieChatError(error).message}. What is your name?`));
       return;
     }
+    if (admission.data !== undefined) this.authData = admission.data;
     clearTimeout(this.#nameTimer);
     this.#admitted = true;
     this.#context.sessionOpened(this);
@@ -193,6 +250,7 @@ export class LineSession implements LineUser {
 
   #closed(): void {
     clearTimeout(this.#nameTimer);
+    clearTimeout(this.#lineTimer);
     const reason = this.#closeReason ?? leaveReasonFor(this.#error);
     if (this.#admitted) this.#context.hub.remove(this, reason);
     this.#context.sessionClosed(this, this.#admitted ? this : undefined, this.address, reason, this.#error);

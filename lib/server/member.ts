@@ -14,6 +14,8 @@ export interface Member {
   readonly address: string;
   /** When the user was admitted (ms since epoch). */
   readonly connectedAt: number;
+  /** What the `authenticate` hook attached to the user, if anything. */
+  readonly authData?: Readonly<Record<string, unknown>>;
   /** Rooms the user is in, in the order joined (maintained by the hub). */
   readonly rooms: Set<string>;
   /** A message for a room the user is in, or addressed to the user. */

@@ -5,9 +5,10 @@ import { DiskFileStore } from '../stores/disk-file-store.js';
 import type { FileStore } from '../stores/file-store.js';
 import type { HistoryStore } from '../stores/history-store.js';
 import { assertBoolean, assertInteger, assertOptions, assertString, describe, withDefaults } from '../util/assert.js';
+import { checkSecurityOptions, defaultSecurityOptions, type ResolvedSecurityOptions, type SecurityOptions } from './security-options.js';
 
 /** Options of a {@link ChatServer}. Every one is optional. */
-export interface ChatServerOptions {
+export interface ChatServerOptions extends SecurityOptions {
   /**
    * Port `listen()` binds when called without one; 0 picks a free port.
    * @default 9009
@@ -140,7 +141,8 @@ export interface ChatServerOptions {
 }
 
 /** {@link ChatServerOptions} with every default applied. */
-export type ResolvedServerOptions = Required<Omit<ChatServerOptions, 'host' | 'history'>> & { host: string | undefined; history: HistoryStore | undefined };
+export type ResolvedServerOptions = Required<Omit<ChatServerOptions, 'host' | 'history' | keyof SecurityOptions>> &
+  ResolvedSecurityOptions & { host: string | undefined; history: HistoryStore | undefined };
 
 /** The file store of resolved options: a directory becomes a {@link DiskFileStore}. */
 export function storeOf(storage: string | FileStore): FileStore {
@@ -173,6 +175,7 @@ export function defaultServerOptions(): ResolvedServerOptions {
     history: undefined,
     resumeGraceMs: defaults.DEFAULT_RESUME_GRACE_MS,
     partialUploadTtlMs: defaults.DEFAULT_PARTIAL_UPLOAD_TTL_MS,
+    ...defaultSecurityOptions(),
   };
 }
 
@@ -229,6 +232,7 @@ export function resolveServerOptions(options: ChatServerOptions = {}): ResolvedS
   }
   assertInteger('resumeGraceMs', resolved.resumeGraceMs, 0);
   assertInteger('partialUploadTtlMs', resolved.partialUploadTtlMs, 0);
+  checkSecurityOptions(resolved);
   resolved.rooms = [...new Set(resolved.rooms)];
   return resolved;
 }

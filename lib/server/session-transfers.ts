@@ -13,6 +13,7 @@ import { sanitizeFileName } from '../util/file-name.js';
 import { assertRoomName, nameKey, quote } from '../util/names.js';
 import type { SessionContext } from './context.js';
 import type { Member } from './member.js';
+import { TokenBucket } from '../util/token-bucket.js';
 
 /** An upload this session is receiving. */
 interface Upload {
@@ -62,11 +63,15 @@ export class SessionTransfers {
   readonly #cleanups = new Set<Promise<void>>();
   #highestStream = 0;
   #closed = false;
+  /** The upload rate limit of this connection, shared by its uploads. */
+  readonly #allowance: TokenBucket | undefined;
 
   constructor(context: SessionContext, member: Member, connection: Connection) {
     this.#context = context;
     this.#member = member;
     this.#connection = connection;
+    const rate = context.options.maxUploadBytesPerSecond;
+    this.#allowance = rate > 0 ? new TokenBucket(rate, rate) : undefined;
   }
 
   /** Answers a file request; the result goes into the `ok` reply. */
@@ -148,6 +153,12 @@ export class SessionTransfers {
         throw new PieChatError('ERR_FILE_TOO_LARGE', `The file is ${request.size} bytes; this server accepts at most ${options.maxFileBytes}`);
       }
       const target = this.#checkTarget(request.room === undefined ? { to: request.to! } : { room: request.room });
+      const name = sanitizeFileName(request.name);
+      this.#context.authorizer.check(
+        this.#member,
+        { type: 'upload', ...target, name, size: request.size, allowed: true },
+        `Not allowed to upload to ${quote('room' in target ? target.room : target.to)}`,
+      );
       await catalog.load();
       const release = catalog.reserve(this.#member.name, request.size);
       if (release === undefined) {
@@ -166,7 +177,6 @@ export class SessionTransfers {
         await sink.abort();
         throw new PieChatError('ERR_CLOSED', 'The connection closed');
       }
-      const name = sanitizeFileName(request.name);
       const meter = this.#meter(request.transfer, fileId, name, 'upload', request.size);
       const upload: Upload = {
         kind: 'upload',
@@ -187,6 +197,7 @@ export class SessionTransfers {
           write: (chunks) => sink.write(chunks),
           credit: (ack, window) => this.#connection.send({ t: 'credit', stream: request.stream, ack, window }),
           progress: (bytes) => meter.update(bytes),
+          ...(this.#allowance === undefined ? {} : { allowance: this.#allowance }),
         }),
       };
       this.#watch(upload);
@@ -298,9 +309,11 @@ export class SessionTransfers {
       await catalog.load();
       const file = isFileId(request.file) ? catalog.get(request.file) : undefined;
       if (file === undefined) throw new PieChatError('ERR_FILE_NOT_FOUND', `No file with id ${quote(request.file)}`);
-      if (!catalog.canDownload(this.#member, file)) {
-        throw new PieChatError('ERR_FORBIDDEN', file.room === undefined ? 'This private file is not yours' : `Only members of ${quote(file.room)} may download its files`);
-      }
+      this.#context.authorizer.check(
+        this.#member,
+        { type: 'download', file, allowed: catalog.canDownload(this.#member, file) },
+        file.room === undefined ? 'This private file is not yours' : `Only members of ${quote(file.room)} may download its files`,
+      );
       if (request.offset > file.size) throw new PieChatError('ERR_PROTOCOL', `Offset ${request.offset} is beyond the file's ${file.size} bytes`);
       const source = await store.open(file.id, request.offset).catch((error: unknown) => {
         throw toPieChatError(error, 'ERR_STORAGE');

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { PieChatError, toPieChatError } from '../errors.js';
+import type { TokenBucket } from '../util/token-bucket.js';
 
 /** What a {@link Receiver} needs and reports. */
 export interface ReceiverOptions {
@@ -15,6 +16,11 @@ export interface ReceiverOptions {
   credit(ack: number, window: number): void;
   /** `bytes` have been received (progress). */
   progress(bytes: number): void;
+  /**
+   * A rate limit shared by the transfers of a connection: credit is granted only as its tokens
+   * (bytes) allow, so a sender over the limit is slowed down, never refused.
+   */
+  allowance?: TokenBucket;
 }
 
 /**
@@ -63,13 +69,16 @@ export class Receiver {
   #limit: number;
   #writing = false;
   #failure: PieChatError | undefined;
+  /** Set while waiting for the allowance to refill before granting more. */
+  #allowanceTimer: NodeJS.Timeout | undefined;
   #settle: { resolve: (sha256: string) => void; reject: (error: PieChatError) => void } | undefined;
   readonly #done: Promise<string>;
 
   constructor(options: ReceiverOptions) {
     this.#options = options;
     this.#credit = options.credit;
-    this.#limit = this.#allowed();
+    this.#limit = 0;
+    this.#limit = this.#paid(this.#allowed());
     this.#done = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
     this.#done.catch(() => undefined);
     if (options.size === 0) this.#finish();
@@ -171,7 +180,8 @@ export class Receiver {
   resume(credit: (ack: number, window: number) => void): number {
     this.#paused = false;
     this.#credit = credit;
-    this.#limit = this.#allowed();
+    this.#limit = this.#written;
+    this.#limit = this.#paid(this.#allowed());
     return this.#limit - this.#written;
   }
 
@@ -179,6 +189,7 @@ export class Receiver {
   fail(error: PieChatError): void {
     if (this.#failure !== undefined) return;
     this.#failure = error;
+    clearTimeout(this.#allowanceTimer);
     this.#queue = [];
     this.#unhashed = [];
     this.#settle?.reject(error);
@@ -220,11 +231,34 @@ export class Receiver {
 
   /** Sends a credit when the limit moved enough (or reached the end). */
   #grant(): void {
-    const allowed = this.#allowed();
+    if (this.#allowanceTimer !== undefined) return;
+    let allowed = this.#allowed();
     if (allowed <= this.#limit) return;
     if (allowed - this.#limit < CREDIT_STEP_BYTES && allowed < this.#options.size) return;
+    allowed = this.#paid(allowed);
+    if (allowed <= this.#limit) return;
     this.#limit = allowed;
     this.#credit(this.#written, allowed - this.#written);
+  }
+
+  /**
+   * How far the limit may move towards `wanted` with the allowance's tokens (all the way without
+   * one). When short, a timer grants the rest once enough tokens are back.
+   */
+  #paid(wanted: number): number {
+    const allowance = this.#options.allowance;
+    if (allowance === undefined || wanted <= this.#limit) return Math.max(wanted, this.#limit);
+    const asked = wanted - this.#limit;
+    const granted = allowance.takeUpTo(asked);
+    if (granted < asked && this.#allowanceTimer === undefined) {
+      const waitMs = allowance.msUntil(Math.min(asked - granted, CREDIT_STEP_BYTES));
+      this.#allowanceTimer = setTimeout(() => {
+        this.#allowanceTimer = undefined;
+        if (!this.#paused && this.#failure === undefined) this.#grant();
+      }, Math.max(1, waitMs));
+      this.#allowanceTimer.unref();
+    }
+    return this.#limit + granted;
   }
 
   #finish(): void {

@@ -93,6 +93,15 @@ export class Connection implements FrameSink {
   heard = true;
   /** Consecutive heartbeat intervals without a byte from the peer. */
   silentBeats = 0;
+  /**
+   * Longest time a frame may take to arrive once its first byte came (0: no limit): a peer that
+   * trickles one is failed with `ERR_TIMEOUT`. Checked at each heartbeat.
+   */
+  frameTimeoutMs = 0;
+  /** Frames completed since the last heartbeat. */
+  #framesSinceBeat = 0;
+  /** How long the frame being received has been incomplete, in heartbeats' time. */
+  #partialMs = 0;
 
   constructor(socket: Socket, handler: ConnectionHandler, options: ConnectionOptions, initial?: Buffer) {
     this.socket = socket;
@@ -140,13 +149,24 @@ export class Connection implements FrameSink {
     }
   }
 
+  /** Called by the heartbeat monitor: fails a connection whose current frame has been arriving for too long. */
+  tick(elapsedMs: number): void {
+    if (this.frameTimeoutMs === 0 || this.#decoder.buffered === 0 || this.#framesSinceBeat > 0) this.#partialMs = 0;
+    else if ((this.#partialMs += elapsedMs) >= this.frameTimeoutMs) {
+      this.fail(new PieChatError('ERR_TIMEOUT', `A frame took more than ${this.frameTimeoutMs} ms to arrive`));
+    }
+    this.#framesSinceBeat = 0;
+  }
+
   /** @internal Called by the decoder for each data frame. */
   onData(frame: DataFrame): void {
+    this.#framesSinceBeat++;
     if (!this.#closing) this.handler.onData(frame);
   }
 
   /** @internal Called by the decoder for each frame. */
   onFrame(type: FrameTypeValue, payload: Buffer): void {
+    this.#framesSinceBeat++;
     if (this.#closing) return;
     switch (type) {
       case FrameType.Control:

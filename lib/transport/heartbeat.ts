@@ -6,6 +6,8 @@ export interface Beating {
   silentBeats: number;
   /** Sends a ping. */
   ping(): void;
+  /** Called at every beat with the interval, before the silence check. */
+  tick?(elapsedMs: number): void;
 }
 
 /**
@@ -49,6 +51,8 @@ export class HeartbeatMonitor<T extends Beating> {
   /** One beat; public so that tests can drive it without waiting. */
   beat(): void {
     for (const member of this.#members) {
+      member.tick?.(this.#intervalMs);
+      if (!this.#members.has(member)) continue;
       if (member.heard) {
         member.heard = false;
         member.silentBeats = 0;
