@@ -1,8 +1,13 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
 import test, { type ExecutionContext } from 'ava';
 import { ChatClient, ChatServer, type PieChatError, type AuthRequest, type ChatServerOptions } from '../lib/index.js';
 import { collect, nextEvent } from './helpers/chat.js';
+import { ensureBuilt } from './helpers/build.js';
 import { makeCertificates, type TestCertificates } from './helpers/certs.js';
+import { cli } from './helpers/cli.js';
+import { temporaryDirectory } from './helpers/files.js';
 import { within } from './helpers/wait.js';
 
 let certs: TestCertificates;
@@ -120,4 +125,21 @@ test('line mode works over TLS too (openssl s_client style)', async (t) => {
   socket.write('carol\n');
   await until(/Hello carol/);
   t.deepEqual(server.users().map((user) => user.name), ['carol']);
+});
+
+test('the CLI speaks TLS: serve --tls-key/--tls-cert, send --ca', async (t) => {
+  await ensureBuilt();
+  const directory = await temporaryDirectory(t);
+  const paths = { key: join(directory, 'server.key'), cert: join(directory, 'server.crt'), ca: join(directory, 'ca.crt') };
+  await Promise.all([writeFile(paths.key, certs.serverKey), writeFile(paths.cert, certs.serverCert), writeFile(paths.ca, certs.ca)]);
+  const server = cli(t, ['serve', '--port', '0', '--host', '127.0.0.1', '--tls-key', paths.key, '--tls-cert', paths.cert], directory);
+  const listening = await server.waitForLine(/listening on .*:(\d+) with TLS/, 20_000);
+  const port = /:(\d+) with TLS/.exec(listening)![1]!;
+  const source = join(directory, 'note.txt');
+  await writeFile(source, 'over TLS from the command line');
+  const sent = cli(t, ['send', source, '--host', 'localhost', '--port', port, '--ca', paths.ca, '--name', 'alice'], directory);
+  t.deepEqual(await sent.waitForExit(20_000), { code: 0, signal: null }, sent.output);
+  const plain = cli(t, ['send', source, '--host', 'localhost', '--port', port, '--name', 'bob'], directory);
+  t.not((await plain.waitForExit(20_000)).code, 0);
+  t.true(plain.stderr.some((line) => line.includes('ERR_TLS')), plain.output);
 });

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ChatClientOptions } from '../client/options.js';
 import { DEFAULT_HOST, DEFAULT_MAX_NAME_LENGTH, DEFAULT_PORT, DEFAULT_ROOMS } from '../defaults.js';
 
 /** Options every command that talks to a server understands. */
@@ -9,7 +11,31 @@ export const CONNECTION_OPTIONS = {
   port: { type: 'string', short: 'p' },
   name: { type: 'string', short: 'n' },
   help: { type: 'boolean' },
+  tls: { type: 'boolean' },
+  ca: { type: 'string' },
+  token: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
+
+/** Usage of the connection options shared by the client commands. */
+export const CONNECTION_USAGE = '[--host localhost] [--port 9009] [--tls [--ca <ca.pem>]] [--token <token>]';
+
+/**
+ * The security part of a client's options from `--tls`, `--ca` (a PEM file; implies `--tls`)
+ * and `--token` (or the `PIECHAT_TOKEN` environment variable, kept out of the process list).
+ */
+export function clientSecurityOf(values: { tls?: boolean; ca?: string; token?: string }): Pick<ChatClientOptions, 'tls' | 'token'> {
+  const security: Pick<ChatClientOptions, 'tls' | 'token'> = {};
+  if (values.ca !== undefined) {
+    try {
+      security.tls = { ca: readFileSync(values.ca) };
+    } catch (error) {
+      throw new UsageError(`--ca: cannot read ${values.ca} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  } else if (values.tls === true) security.tls = true;
+  const token = values.token ?? process.env.PIECHAT_TOKEN;
+  if (token !== undefined && token !== '') security.token = token;
+  return security;
+}
 
 /** An error in the command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {

@@ -1,14 +1,14 @@
 import { createInterface, type Interface } from 'node:readline';
 import { ChatClient } from '../client/chat-client.js';
 import { isPieChatError } from '../errors.js';
-import { CONNECTION_OPTIONS, hostOf, parse, portOf, UsageError } from './args.js';
+import { clientSecurityOf, CONNECTION_OPTIONS, CONNECTION_USAGE, hostOf, parse, portOf, UsageError } from './args.js';
 import { printable } from '../util/text.js';
 import { ChatFiles, formatFileShared } from './chat-files.js';
 import { formatChatMessage, printAbove } from './terminal.js';
 import { EXIT_INTERRUPTED } from './transfer-command.js';
 
 /** Usage of `piechat chat`. */
-export const CHAT_USAGE = 'piechat chat --name <name> [--host localhost] [--port 9009]';
+export const CHAT_USAGE = `piechat chat --name <name> ${CONNECTION_USAGE}`;
 
 const HELP = [
   'Type a line to say it in the current room. Commands:',
@@ -109,7 +109,7 @@ async function runLine(session: Session, line: string): Promise<void> {
 export async function chat(argv: string[]): Promise<number> {
   const { values } = parse(argv, CONNECTION_OPTIONS);
   if (values.name === undefined) throw new UsageError('--name is required');
-  const client = new ChatClient({ name: values.name, host: hostOf(values.host), port: portOf(values.port) });
+  const client = new ChatClient({ name: values.name, host: hostOf(values.host), port: portOf(values.port), ...clientSecurityOf(values) });
   const session: Session = { client, rl: undefined, room: undefined, files: new ChatFiles(client, (line) => say(session, line)), quitting: false };
   client.on('message', (message) => say(session, formatChatMessage(message)));
   client.on('join', ({ user, room }) => say(session, `* ${user} entered ${room}`));

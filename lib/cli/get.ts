@@ -1,10 +1,10 @@
 import { printable } from '../util/text.js';
-import { CONNECTION_OPTIONS, parse, UsageError } from './args.js';
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, parse, UsageError } from './args.js';
 import { formatBytes } from './progress-bar.js';
 import { connectFor, ensureJoined, interruptible, withProgressBar } from './transfer-command.js';
 
 /** Usage of `piechat get`. */
-export const GET_USAGE = 'piechat get <fileId> [dest] [--room <room>] [--name <you>] [--host localhost] [--port 9009]';
+export const GET_USAGE = `piechat get <fileId> [dest] [--room <room>] [--name <you>] ${CONNECTION_USAGE}`;
 
 const GET_OPTIONS = { ...CONNECTION_OPTIONS, room: { type: 'string', short: 'r' } } as const;
 

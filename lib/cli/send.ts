@@ -1,11 +1,11 @@
 import { basename } from 'node:path';
 import { printable } from '../util/text.js';
-import { CONNECTION_OPTIONS, DEFAULT_ROOM, parse, UsageError } from './args.js';
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, DEFAULT_ROOM, parse, UsageError } from './args.js';
 import { formatBytes } from './progress-bar.js';
 import { connectFor, ensureJoined, interruptible, localFileSize, withProgressBar } from './transfer-command.js';
 
 /** Usage of `piechat send`. */
-export const SEND_USAGE = 'piechat send <file> [--room lobby | --to <user>] [--name <you>] [--host localhost] [--port 9009]';
+export const SEND_USAGE = `piechat send <file> [--room lobby | --to <user>] [--name <you>] ${CONNECTION_USAGE}`;
 
 const SEND_OPTIONS = { ...CONNECTION_OPTIONS, room: { type: 'string', short: 'r' }, to: { type: 'string' } } as const;
 

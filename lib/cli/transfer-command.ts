@@ -4,7 +4,7 @@ import { isPieChatError, PieChatError } from '../errors.js';
 import type { Transfer } from '../transfer/transfer.js';
 import type { FileInfo } from '../types.js';
 import { printable } from '../util/text.js';
-import { defaultUserName, hostOf, portOf } from './args.js';
+import { clientSecurityOf, defaultUserName, hostOf, portOf } from './args.js';
 import { ProgressBar } from './progress-bar.js';
 
 /** Exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it. */
@@ -39,6 +39,9 @@ export interface ConnectValues {
   name?: string;
   host?: string;
   port?: string;
+  tls?: boolean;
+  ca?: string;
+  token?: string;
 }
 
 /**
@@ -46,7 +49,7 @@ export interface ConnectValues {
  * closes it, so `connect()` rejects at once instead of running to its timeout.
  */
 export async function connectFor(values: ConnectValues, signal: AbortSignal): Promise<ChatClient> {
-  const client = new ChatClient({ name: values.name ?? defaultUserName(), host: hostOf(values.host), port: portOf(values.port) });
+  const client = new ChatClient({ name: values.name ?? defaultUserName(), host: hostOf(values.host), port: portOf(values.port), ...clientSecurityOf(values) });
   const abort = (): void => void client.close();
   signal.addEventListener('abort', abort, { once: true });
   try {
