@@ -284,13 +284,14 @@ export class ChatServer extends EventEmitter<ServerEvents> {
     const address = socket.remoteAddress ?? 'unknown';
     const count = (this.#perAddress.get(address) ?? 0) + 1;
     this.#perAddress.set(address, count);
-    socket.once('close', () => {
-      const left = (this.#perAddress.get(address) ?? 1) - 1;
-      if (left === 0) this.#perAddress.delete(address);
-      else this.#perAddress.set(address, left);
-    });
+    // One shared listener (no closure per connection): idle connections stay small.
+    (socket as CountedSocket)[COUNTED_ADDRESS] = address;
+    socket.on('close', this.#uncount);
     if (count > 2 * this.#options.maxConnectionsPerAddress) socket.destroy();
   }
+
+  /** The `close` listener of every counted socket (`this` is the socket). */
+  readonly #uncount = uncounter(this.#perAddress);
 
   #accept(socket: Socket): void {
     if (this.#state !== 'listening') {
@@ -319,6 +320,22 @@ export class ChatServer extends EventEmitter<ServerEvents> {
   #emit<E extends keyof ServerEvents>(event: E, ...args: Parameters<ServerEvents[E]>): void {
     emitSafely<ServerEvents, E>(this, event, ...(args as EventEmitter.EventArgs<ServerEvents, E>));
   }
+}
+
+/** Where a counted socket's address is kept, for its `close` listener. */
+const COUNTED_ADDRESS = Symbol('piechat.countedAddress');
+
+type CountedSocket = Socket & { [COUNTED_ADDRESS]?: string };
+
+/** A `close` listener that takes its socket off the per-address count. */
+function uncounter(perAddress: Map<string, number>): (this: Socket) => void {
+  return function (this: Socket): void {
+    const address = (this as CountedSocket)[COUNTED_ADDRESS];
+    if (address === undefined) return;
+    const left = (perAddress.get(address) ?? 1) - 1;
+    if (left === 0) perAddress.delete(address);
+    else perAddress.set(address, left);
+  };
 }
 
 function userInfo(member: Member): UserInfo {
