@@ -4,6 +4,7 @@ import { ChatServer, type PieChatError, type AuthorizeAction, type AuthRequest }
 import { FrameType } from '../lib/protocol/constants.js';
 import { encodeFrame } from '../lib/protocol/encoder.js';
 import { closeAll, collect, nextEvent, startServer, withServer } from './helpers/chat.js';
+import { temporaryDirectory } from './helpers/files.js';
 import { LineClient } from './helpers/line.js';
 import { FaultProxy } from './helpers/proxy.js';
 import { RawClient } from './helpers/raw.js';
@@ -97,6 +98,7 @@ test('authorize: a user may not join, send to or upload into a room it is refuse
   const actions: AuthorizeAction[] = [];
   const harness = await startServer({
     rooms: ['lobby'],
+    storage: await temporaryDirectory(t),
     authenticate: tokenCheck,
     authorize: (action) => {
       actions.push(action);
@@ -223,21 +225,18 @@ test('slowloris: a peer that trickles a frame byte by byte is closed with ERR_TI
     { heartbeatIntervalMs: 50, frameTimeoutMs: 300, resumeGraceMs: 0 },
   ));
 
-test('uploads over maxUploadBytesPerSecond are slowed down by credit, not refused', (t) =>
-  withServer(
-    t,
-    async ({ connect }) => {
-      const alice = await connect('alice');
-      const started = Date.now();
-      const file = await alice.sendFile(Buffer.alloc(4 * 1024 * 1024, 1), { room: 'lobby', name: 'paced.bin' });
-      const elapsed = Date.now() - started;
-      t.is(file.size, 4 * 1024 * 1024);
-      // One second's worth (2 MiB) may go at once, the other 2 MiB at 2 MiB/s: at least ~1 s.
-      t.true(elapsed >= 800, `took ${elapsed} ms`);
-      t.is(alice.limits?.maxUploadBytesPerSecond, 2 * 1024 * 1024);
-    },
-    { maxUploadBytesPerSecond: 2 * 1024 * 1024 },
-  ));
+test('uploads over maxUploadBytesPerSecond are slowed down by credit, not refused', async (t) => {
+  const harness = await startServer({ maxUploadBytesPerSecond: 2 * 1024 * 1024, storage: await temporaryDirectory(t) });
+  t.teardown(() => closeAll(harness));
+  const alice = await harness.connect('alice');
+  const started = Date.now();
+  const file = await alice.sendFile(Buffer.alloc(4 * 1024 * 1024, 1), { room: 'lobby', name: 'paced.bin' });
+  const elapsed = Date.now() - started;
+  t.is(file.size, 4 * 1024 * 1024);
+  // One second's worth (2 MiB) may go at once, the other 2 MiB at 2 MiB/s: at least ~1 s.
+  t.true(elapsed >= 800, `took ${elapsed} ms`);
+  t.is(alice.limits?.maxUploadBytesPerSecond, 2 * 1024 * 1024);
+});
 
 test('security options are checked with TypeErrors that name them', (t) => {
   const cases: Array<[Record<string, unknown>, RegExp]> = [

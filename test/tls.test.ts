@@ -17,7 +17,7 @@ test.before(async () => {
 
 /** A server on 127.0.0.1:0 with `options`, closed after the test. */
 async function serve(t: ExecutionContext, options: ChatServerOptions): Promise<{ server: ChatServer; port: number }> {
-  const server = new ChatServer({ rooms: ['lobby'], ...options });
+  const server = new ChatServer({ rooms: ['lobby'], storage: await temporaryDirectory(t), ...options });
   const { port } = await server.listen(0, '127.0.0.1');
   t.teardown(() => server.close());
   return { server, port };
