@@ -46,6 +46,20 @@ export type { HistoryStore, HistoryRange } from './stores/history-store.js';
 export { MemoryHistoryStore, type MemoryHistoryStoreOptions } from './stores/memory-history-store.js';
 export type { ServerAddress } from './client/reconnector.js';
 export { sanitizeFileName } from './util/file-name.js';
+export type {
+  ClusterAdapter,
+  ClusterEvent,
+  ClusterEventBase,
+  ClusterMessageEvent,
+  ClusterOnlineEvent,
+  ClusterOfflineEvent,
+  ClusterJoinEvent,
+  ClusterLeaveEvent,
+  ClusterFileEvent,
+  ClusterUser,
+  MessageDraft,
+} from './cluster/adapter.js';
+export { RedisAdapter, type RedisAdapterOptions, type RedisConnection } from './cluster/redis-adapter.js';
 export { PieChatError, ERROR_CODES, isPieChatError, type ErrorCode, type PieChatErrorOptions } from './errors.js';
 export type {
   ChatMessage,

@@ -11,6 +11,7 @@ import { randomToken } from '../util/ids.js';
 import type { Admission } from './authentication.js';
 import { CHAT_REQUESTS, type RequestHandler } from './chat-requests.js';
 import { inboxKey } from './hub.js';
+import type { Replay } from './replay.js';
 import { leaveReasonFor, type Closable, type SessionContext } from './context.js';
 import type { FileDelivery, JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
 import type { Member } from './member.js';
@@ -42,7 +43,7 @@ export class BinarySession implements ConnectionHandler, Member, Closable {
   readonly address: string;
   readonly connectedAt = Date.now();
   /** The session id clients present to resume. */
-  readonly token = randomToken();
+  readonly token: string;
   readonly #context: SessionContext;
   #connection: Connection | undefined;
   #transfers: SessionTransfers | undefined;
@@ -56,8 +57,9 @@ export class BinarySession implements ConnectionHandler, Member, Closable {
   readonly authData?: Readonly<Record<string, unknown>>;
 
   /** A session for the user `admission` names (with what `authenticate` attached). */
-  constructor(context: SessionContext, admission: Admission, address: string) {
+  constructor(context: SessionContext, admission: Admission, address: string, token: string = randomToken()) {
     this.#context = context;
+    this.token = token;
     this.name = admission.name;
     if (admission.data !== undefined) this.authData = admission.data;
     this.address = address;
@@ -86,12 +88,40 @@ export class BinarySession implements ConnectionHandler, Member, Closable {
     connection.frameTimeoutMs = options.frameTimeoutMs;
     this.#transfers = new SessionTransfers(this.#context, this, connection);
     this.#held = [];
-    // Starting points for resuming, taken before anything happens in the rooms joined now.
-    const seqs: Record<string, number> = Object.create(null) as Record<string, number>;
-    for (const room of resumed ? this.rooms : options.rooms) {
-      if (resume?.rooms[room] === undefined) seqs[room] = hub.lastSeq(room);
+    if (hub.clustered) void this.#welcomeShared(connection, resume, resumed);
+    else this.#welcome(connection, resume, resumed, this.#startingPoints(resume, resumed, (key) => hub.lastSeq(key)));
+  }
+
+  /** Where the rooms (and the inbox) start for a client that did not name them: the last `seq` of each, by `lastSeq`. */
+  #startingPoints<T>(resume: ResumePoint | undefined, resumed: boolean, lastSeq: (key: string) => T): { seqs: Record<string, T>; inbox: T | undefined } {
+    const seqs: Record<string, T> = Object.create(null) as Record<string, T>;
+    for (const room of resumed ? this.rooms : this.#context.options.rooms) {
+      if (resume?.rooms[room] === undefined) seqs[room] = lastSeq(room);
     }
-    const inbox = resumed ? undefined : hub.lastSeq(inboxKey(this.name));
+    return { seqs, inbox: resumed ? undefined : lastSeq(inboxKey(this.name)) };
+  }
+
+  /** {@link attach} in a cluster: starting points and the replay come from the shared history. */
+  async #welcomeShared(connection: Connection, resume: ResumePoint | undefined, resumed: boolean): Promise<void> {
+    const { hub } = this.#context;
+    try {
+      const pending = this.#startingPoints(resume, resumed, (key) => hub.lastSeqShared(key));
+      const seqs: Record<string, number> = Object.create(null) as Record<string, number>;
+      for (const [room, seq] of Object.entries(pending.seqs)) seqs[room] = await seq;
+      const inbox = await pending.inbox;
+      if (this.#connection !== connection) return;
+      this.#welcome(connection, resume, resumed, { seqs, inbox }, true);
+    } catch (error) {
+      connection.fail(toPieChatError(error));
+    }
+  }
+
+  /**
+   * Admits a new session (joining its default rooms), puts a resuming one back in its rooms, and
+   * sends the welcome, what the client missed, then what was held meanwhile.
+   */
+  #welcome(connection: Connection, resume: ResumePoint | undefined, resumed: boolean, start: { seqs: Record<string, number>; inbox: number | undefined }, shared = false): void {
+    const { hub, options } = this.#context;
     if (!resumed) {
       hub.admit(this);
       this.#context.sessionOpened(this);
@@ -99,8 +129,21 @@ export class BinarySession implements ConnectionHandler, Member, Closable {
     }
     // The replay must fit in the output buffer with room to spare, or the client would be cut off
     // as a slow consumer at every attempt; what does not fit is reported as a gap.
-    const replay = resume === undefined ? { gaps: [], messages: [] } : hub.resume(this, resume, resumed, options.maxOutputBufferBytes / 2);
-    const held = this.#held;
+    const budget = options.maxOutputBufferBytes / 2;
+    if (resume !== undefined && shared) {
+      hub.resumeShared(this, resume, resumed, budget).then(
+        (replay) => this.#sendWelcome(connection, resumed, start, replay),
+        (error: unknown) => connection.fail(toPieChatError(error)),
+      );
+      return;
+    }
+    this.#sendWelcome(connection, resumed, start, resume === undefined ? { gaps: [], messages: [] } : hub.resume(this, resume, resumed, budget));
+  }
+
+  #sendWelcome(connection: Connection, resumed: boolean, start: { seqs: Record<string, number>; inbox: number | undefined }, replay: Replay): void {
+    if (this.#connection !== connection) return;
+    const { hub, options, limits } = this.#context;
+    const held = this.#held ?? [];
     this.#held = undefined;
     connection.send({
       t: 'welcome',
@@ -112,8 +155,8 @@ export class BinarySession implements ConnectionHandler, Member, Closable {
       limits,
       resumed,
       gaps: replay.gaps,
-      seqs,
-      ...(inbox === undefined ? {} : { inbox }),
+      seqs: start.seqs,
+      ...(start.inbox === undefined ? {} : { inbox: start.inbox }),
       epoch: hub.epoch,
     });
     for (const message of replay.messages) connection.write(encodeControl({ t: 'msg', ...message }));
@@ -160,14 +203,23 @@ export class BinarySession implements ConnectionHandler, Member, Closable {
       return;
     }
     const handler = CHAT_REQUESTS[request.t] as RequestHandler<ChatRequest>;
+    const connection = this.#connection!;
     let result: object;
     try {
       result = handler(this.#context.hub, this, request);
     } catch (error) {
-      this.#refuse(this.#connection!, request.r, error);
+      this.#refuse(connection, request.r, error);
       return;
     }
-    this.#connection!.send({ t: 'ok', r: request.r, ...result });
+    if (result instanceof Promise) {
+      // In a cluster: answered when the cluster has numbered (or looked up) what it needs.
+      (result as Promise<object>).then(
+        (fields) => connection.send({ t: 'ok', r: request.r, ...fields }),
+        (error: unknown) => this.#refuse(connection, request.r, error),
+      );
+      return;
+    }
+    connection.send({ t: 'ok', r: request.r, ...result });
   }
 
   onData(frame: DataFrame): void {

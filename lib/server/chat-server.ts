@@ -74,6 +74,7 @@ export class ChatServer extends EventEmitter<ServerEvents> {
     };
     const authorizer = new Authorizer(this.#options.authorize, (error) => this.#emit('error', error));
     const store = storeOf(this.#options.storage);
+    const adapter = this.#options.adapter;
     this.#hub = new Hub(
       {
         serverName: this.#options.name,
@@ -103,7 +104,8 @@ export class ChatServer extends EventEmitter<ServerEvents> {
       authorizer,
       reportError: (error) => this.#emit('error', error),
       store,
-      catalog: new FileCatalog(store, this.#options.quotaBytes),
+      catalog: new FileCatalog(store, this.#options.quotaBytes, adapter === undefined ? undefined : () => adapter.files()),
+      cluster: adapter,
       transferProgress: (progress) => this.#emit('progress', progress),
       transferEnded: (event) => this.#emit('transfer-end', event),
       settling: (work) => {
@@ -171,7 +173,29 @@ export class ChatServer extends EventEmitter<ServerEvents> {
       return Promise.reject(new PieChatError('ERR_CLOSED', reason));
     }
     this.#state = 'binding';
-    this.#binding = new Promise((resolve, reject) => {
+    this.#binding = this.#joinCluster().then(() => this.#bind(port, host));
+    return this.#binding;
+  }
+
+  /** Starts the cluster adapter, if any: this node learns who is online elsewhere and starts hearing events. */
+  async #joinCluster(): Promise<void> {
+    const adapter = this.#options.adapter;
+    if (adapter === undefined) return;
+    try {
+      const users = await adapter.start((event) => {
+        if (event.type === 'file') this.#context.catalog.add(event.file);
+        this.#hub.clusterEvent(event);
+      });
+      this.#hub.useCluster(adapter, await adapter.epoch(), users, (error) => this.#emit('error', toPieChatError(error)));
+    } catch (error) {
+      if (this.#state === 'binding') this.#state = 'new';
+      await adapter.stop().catch(() => undefined);
+      throw toPieChatError(error);
+    }
+  }
+
+  #bind(port: number, host: string | undefined): Promise<BoundAddress> {
+    return new Promise((resolve, reject) => {
       const onError = (error: Error): void => {
         // Binding failed: report it once, through this promise, and allow another try.
         this.#server.off('listening', onListening);
@@ -194,7 +218,6 @@ export class ChatServer extends EventEmitter<ServerEvents> {
       this.#server.once('listening', onListening);
       this.#server.listen(port, host);
     });
-    return this.#binding;
   }
 
   /** The bound address, or undefined before `listen()` resolved and after `close()`. */
@@ -266,6 +289,7 @@ export class ChatServer extends EventEmitter<ServerEvents> {
     await Promise.all(this.#settling);
     // Nobody can resume an upload any more: their partial files go.
     await this.#context.partials.discardAll();
+    await this.#options.adapter?.stop().catch((error: unknown) => this.#emit('error', toPieChatError(error)));
     this.#heartbeat.stop();
     this.#state = 'closed';
     this.#emit('close');

@@ -6,6 +6,7 @@ import type { FileStore } from '../stores/file-store.js';
 import type { LeaveReason, ServerLimits, ServerTransferProgress } from '../types.js';
 import type { TransferEndEvent } from './events.js';
 import type { FileCatalog } from './file-catalog.js';
+import type { ClusterAdapter } from '../cluster/adapter.js';
 import type { Authorizer } from './authentication.js';
 import type { Hub } from './hub.js';
 import type { BinarySession } from './binary-session.js';
@@ -30,6 +31,8 @@ export interface SessionContext {
   readonly limits: ServerLimits;
   /** The default rules and the `authorize` hook. */
   readonly authorizer: Authorizer;
+  /** The cluster this node belongs to, if any. */
+  readonly cluster: ClusterAdapter | undefined;
   /** Reports an error of the server's own (a hook that threw) as an `error` event. */
   reportError(error: PieChatError): void;
   /**

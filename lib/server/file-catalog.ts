@@ -12,7 +12,6 @@ import type { Member } from './member.js';
  * sender and its recipient.
  */
 export class FileCatalog {
-  readonly #store: FileStore;
   readonly #quotaBytes: number;
   readonly #files = new Map<string, FileInfo>();
   /** Bytes stored per uploader (name key). */
@@ -21,14 +20,17 @@ export class FileCatalog {
   readonly #reserved = new Map<string, number>();
   #loaded: Promise<void> | undefined;
 
-  constructor(store: FileStore, quotaBytes: number) {
-    this.#store = store;
+  readonly #list: () => Promise<FileInfo[]>;
+
+  /** `list` gives the metadata of the stored files (default: the store's own list). */
+  constructor(store: FileStore, quotaBytes: number, list: () => Promise<FileInfo[]> = () => store.list()) {
     this.#quotaBytes = quotaBytes;
+    this.#list = list;
   }
 
-  /** Loads the store's catalogue, once; every other method needs it loaded. */
+  /** Loads the catalogue, once; every other method needs it loaded. */
   load(): Promise<void> {
-    this.#loaded ??= this.#store.list().then(
+    this.#loaded ??= this.#list().then(
       (files) => {
         for (const file of files) this.add(file);
       },

@@ -6,7 +6,8 @@ import type { HelloMessage } from '../protocol/messages.js';
 import { parseHello } from '../protocol/parse-client.js';
 import { Connection, type ConnectionHandler } from '../transport/connection.js';
 import type { LeaveReason } from '../types.js';
-import { nameKey } from '../util/names.js';
+import { randomToken } from '../util/ids.js';
+import { nameKey, quote } from '../util/names.js';
 import { authenticate, tlsIdentityOf, type Admission } from './authentication.js';
 import { BinarySession } from './binary-session.js';
 import type { AuthRequest, TlsIdentity } from './security-options.js';
@@ -81,14 +82,22 @@ export class Handshake implements ConnectionHandler, Closable {
       previous.attach(this.#connection, hello.resume, true);
       return;
     }
+    // In a cluster, a client failing over keeps its session id: it proves the name is its own.
+    const token = this.#context.cluster !== undefined && hello.session !== undefined && !sessions.has(hello.session) ? hello.session : randomToken();
     try {
       hub.checkAdmission(admission.name);
+      // In a cluster the name must also be free on the other nodes (or held by this very session,
+      // failing over from a node that died: its old session id proves it).
+      if (this.#context.cluster !== undefined && !(await this.#context.cluster.claim(admission.name, token))) {
+        throw new PieChatError('ERR_NAME_TAKEN', `The name ${quote(admission.name)} is taken`);
+      }
     } catch (error) {
-      this.#connection.fail(toPieChatError(error));
+      if (!this.#done) this.#connection.fail(toPieChatError(error));
       return;
     }
+    if (this.#done) return;
     this.#handOver();
-    new BinarySession(this.#context, admission, this.#address).attach(this.#connection, hello.resume, false);
+    new BinarySession(this.#context, admission, this.#address, token).attach(this.#connection, hello.resume, false);
   }
 
   onData(): void {

@@ -1,12 +1,16 @@
 import { DEDUPLICATION_MEMORY } from '../defaults.js';
 import { PieChatError } from '../errors.js';
-import type { HistoryGap, ResumePoint } from '../protocol/messages.js';
+import type { ResumePoint } from '../protocol/messages.js';
 import type { HistoryStore } from '../stores/history-store.js';
 import type { ChatMessage, FileInfo, JoinEvent, LeaveEvent, LeaveReason, RoomInfo, UserInfo } from '../types.js';
 import { createIdFactory } from '../util/ids.js';
 import { assertRoomName, assertUserName, nameKey, quote } from '../util/names.js';
 import { FileDelivery, JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
+import type { ClusterAdapter, ClusterEvent, ClusterUser, MessageDraft } from '../cluster/adapter.js';
 import type { Authorizer } from './authentication.js';
+import { ClusterRelay } from './cluster-relay.js';
+import { RemoteUsers } from './remote-users.js';
+import { collectRange, type Replay } from './replay.js';
 import type { Member } from './member.js';
 import { TokenBucket } from '../util/token-bucket.js';
 
@@ -48,12 +52,6 @@ export function inboxKey(name: string): string {
   return `@${nameKey(name)}`;
 }
 
-/** What a resuming client is sent after its welcome: the gaps, then the messages it missed. */
-export interface Replay {
-  gaps: HistoryGap[];
-  messages: ChatMessage[];
-}
-
 /** What the sender of a message learns when it is accepted: the stamps the server gave it. */
 export interface MessageReceipt {
   /** The message's id. */
@@ -64,11 +62,6 @@ export interface MessageReceipt {
   at: number;
   /** The recipient's name as the server knows it, for a private message. */
   to?: string;
-}
-
-/** Bytes a replayed message takes in the output buffer, about: its text and its fields. */
-function replayCost(message: ChatMessage): number {
-  return Buffer.byteLength(message.text) + 256;
 }
 
 /**
@@ -89,6 +82,8 @@ export class Hub {
   /** Receipts of each session's recent messages by client-side id, to answer a retransmit with the first answer. */
   readonly #accepted = new WeakMap<Member, Map<string, MessageReceipt>>();
   #lineMembers = 0;
+  /** With a cluster adapter: the link to the other nodes. */
+  #relay: ClusterRelay | undefined;
 
   constructor(limits: HubLimits, observer: HubObserver, history: HistoryStore, policy: HubPolicy) {
     this.#limits = limits;
@@ -99,7 +94,48 @@ export class Hub {
 
   /** Names the history's numbering (see {@link HistoryStore.epoch}). */
   get epoch(): string {
-    return this.#history.epoch;
+    return this.#relay?.epoch ?? this.#history.epoch;
+  }
+
+  /** Whether rooms span several nodes (a cluster adapter is in use): history and numbering are then shared. */
+  get clustered(): boolean {
+    return this.#relay !== undefined;
+  }
+
+  /** The users of the other nodes of the cluster (none without one). */
+  get remote(): RemoteUsers {
+    return this.#relay?.remote ?? NO_REMOTE_USERS;
+  }
+
+  /**
+   * Joins a cluster: from now on messages are numbered and recorded by `adapter`, and what local
+   * users do is published; `users` are those already online on other nodes. `report` hears of
+   * publications that failed.
+   */
+  useCluster(adapter: ClusterAdapter, epoch: string, users: ClusterUser[], report: (error: unknown) => void): void {
+    this.#relay = new ClusterRelay(
+      adapter,
+      epoch,
+      users,
+      {
+        roomMembers: (room) => this.#rooms.get(room)?.members,
+        find: (name) => this.find(name),
+        deliverFile: (file, uploader) => this.#deliverFile(file, uploader),
+        onMessage: (message) => this.#observer.onMessage(message),
+        onFile: (file) => this.#observer.onFile(file),
+      },
+      report,
+    );
+  }
+
+  /** Applies an event of the cluster (see {@link ClusterRelay.apply}). */
+  clusterEvent(event: ClusterEvent): void {
+    this.#relay?.apply(event);
+  }
+
+  /** The last `seq` of `key`, from the shared history in a cluster. */
+  lastSeqShared(key: string): Promise<number> {
+    return this.#relay === undefined ? Promise.resolve(this.#history.lastSeq(key)) : this.#relay.adapter.lastSeq(key);
   }
 
   /** The `seq` of the last message in a room (or an inbox key, see {@link inboxKey}). */
@@ -124,6 +160,8 @@ export class Hub {
   checkAdmission(name: string): void {
     assertUserName(name, this.#limits.maxNameLength);
     const key = nameKey(name);
+    // In a cluster, names held on other nodes are checked by the cluster's claim (which lets a
+    // client failing over from a dead node take its name back).
     if (key === nameKey(this.#limits.serverName) || this.#users.has(key)) {
       throw new PieChatError('ERR_NAME_TAKEN', `The name ${quote(name)} is taken`);
     }
@@ -140,6 +178,7 @@ export class Hub {
     this.checkAdmission(member.name);
     this.#users.set(nameKey(member.name), member);
     if (member.mode === 'line') this.#lineMembers++;
+    this.#relay?.arrived(member.name);
   }
 
   /** Puts a newly admitted member in the default rooms (they fit `maxRoomsPerUser`: the options check it). */
@@ -159,8 +198,9 @@ export class Hub {
     const key = nameKey(member.name);
     if (this.#users.get(key) !== member) return;
     const rooms = [...member.rooms];
-    for (const room of rooms) this.#leave(member, room, reason);
+    for (const room of rooms) this.#leave(member, room, reason, false);
     this.#users.delete(key);
+    this.#relay?.publish({ type: 'offline', user: member.name, rooms, reason });
     if (member.mode === 'line') this.#lineMembers--;
     if (this.#lineMembers > 0) this.#announceOffline(member, rooms, reason);
   }
@@ -169,7 +209,7 @@ export class Hub {
   join(member: Member, roomName: string): string[] {
     assertRoomName(roomName);
     let room = this.#rooms.get(roomName);
-    if (room?.members.has(member)) return names(room.members);
+    if (room?.members.has(member)) return this.#memberNames(room);
     if (member.rooms.size >= this.#limits.maxRoomsPerUser) {
       throw new PieChatError('ERR_TOO_MANY_ROOMS', `Already in ${this.#limits.maxRoomsPerUser} rooms, the most allowed`);
     }
@@ -186,7 +226,8 @@ export class Hub {
     room.members.add(member);
     member.rooms.add(roomName);
     this.#observer.onJoin(event);
-    return names(room.members);
+    this.#relay?.publish({ type: 'join', user: member.name, room: roomName });
+    return this.#memberNames(room);
   }
 
   /** Removes `member` from `roomName`. Throws `ERR_NOT_IN_ROOM` if it is not there. */
@@ -199,7 +240,7 @@ export class Hub {
    * Sends `text` from `member` to a room it is in; returns the stamped message. With `cid`, a
    * retransmit of a message already accepted returns it again and delivers nothing.
    */
-  say(member: Member, roomName: string, text: string, cid?: string): MessageReceipt {
+  say(member: Member, roomName: string, text: string, cid?: string): MessageReceipt | Promise<MessageReceipt> {
     const accepted = this.#retransmit(member, cid);
     if (accepted !== undefined) return accepted;
     const room = this.#rooms.get(roomName);
@@ -208,6 +249,7 @@ export class Hub {
     this.#spend(member);
     // Checked only with a hook: the hot path builds nothing for the defaults.
     if (this.#policy.authorizer.active) this.#policy.authorizer.check(member, { type: 'send', room: roomName, allowed: true }, `Not allowed to send to ${quote(roomName)}`);
+    if (this.#relay !== undefined) return this.#sendShared(member, cid, roomName, { id: this.#nextId(), room: roomName, from: member.name, text, at: Date.now() });
     const message: ChatMessage = { id: this.#nextId(), seq: this.#history.lastSeq(roomName) + 1, room: roomName, from: member.name, text, at: Date.now() };
     this.#history.append(roomName, message);
     this.#remember(member, cid, message);
@@ -218,16 +260,19 @@ export class Hub {
   }
 
   /** Sends `text` from `member` privately to the user named `to`; returns the stamped message. `cid` as for {@link say}. */
-  whisper(member: Member, to: string, text: string, cid?: string): MessageReceipt {
+  whisper(member: Member, to: string, text: string, cid?: string): MessageReceipt | Promise<MessageReceipt> {
     const accepted = this.#retransmit(member, cid);
     if (accepted !== undefined) return accepted;
-    const recipient = this.find(to);
+    const recipient = this.find(to) ?? this.remote.get(to);
     if (recipient === undefined) throw new PieChatError('ERR_UNKNOWN_USER', `No user named ${quote(to)} is online`);
     if (recipient === member) throw new PieChatError('ERR_INVALID_MESSAGE', 'A private message needs another user');
     this.#checkText(text);
     this.#spend(member);
     if (this.#policy.authorizer.active) this.#policy.authorizer.check(member, { type: 'send', to: recipient.name, allowed: true }, `Not allowed to send to ${quote(recipient.name)}`);
     const key = inboxKey(recipient.name);
+    if (this.#relay !== undefined || !('deliverMessage' in recipient)) {
+      return this.#sendShared(member, cid, key, { id: this.#nextId(), to: recipient.name, from: member.name, text, at: Date.now() });
+    }
     const message: ChatMessage = { id: this.#nextId(), seq: this.#history.lastSeq(key) + 1, to: recipient.name, from: member.name, text, at: Date.now() };
     this.#history.append(key, message);
     this.#remember(member, cid, message);
@@ -246,7 +291,25 @@ export class Hub {
    * getting its share: what does not fit is reported as a gap, like what the history no longer has.
    */
   resume(member: Member, point: ResumePoint, inbox: boolean, budgetBytes: number): Replay {
-    const sameNumbering = point.epoch === undefined || point.epoch === this.#history.epoch;
+    const { ranges, sameNumbering, share } = this.#rejoin(member, point, inbox, budgetBytes);
+    const replay: Replay = { gaps: [], messages: [] };
+    for (const range of ranges) collectRange(replay, range, this.#history.since(range.key, sameNumbering ? range.seq : 0), this.#history.lastSeq(range.key), sameNumbering, share);
+    return replay;
+  }
+
+  /** {@link resume} in a cluster: the same, from the shared history. */
+  async resumeShared(member: Member, point: ResumePoint, inbox: boolean, budgetBytes: number): Promise<Replay> {
+    const adapter = this.#relay!.adapter;
+    const { ranges, sameNumbering, share } = this.#rejoin(member, point, inbox, budgetBytes);
+    const fetched = await Promise.all(ranges.map(({ key, seq }) => Promise.all([adapter.since(key, sameNumbering ? seq : 0), adapter.lastSeq(key)])));
+    const replay: Replay = { gaps: [], messages: [] };
+    ranges.forEach((range, index) => collectRange(replay, range, fetched[index]![0], fetched[index]![1], sameNumbering, share));
+    return replay;
+  }
+
+  /** Puts a resuming member back in the rooms it names; returns what to collect for it. */
+  #rejoin(member: Member, point: ResumePoint, inbox: boolean, budgetBytes: number) {
+    const sameNumbering = point.epoch === undefined || point.epoch === this.epoch;
     const ranges: Array<{ key: string; room: string | undefined; seq: number }> = [];
     for (const [room, seq] of Object.entries(point.rooms)) {
       if (!member.rooms.has(room)) {
@@ -259,36 +322,7 @@ export class Hub {
       ranges.push({ key: room, room, seq });
     }
     if (inbox && point.inbox !== undefined) ranges.push({ key: inboxKey(member.name), room: undefined, seq: point.inbox });
-    const replay: Replay = { gaps: [], messages: [] };
-    const share = Math.floor(budgetBytes / Math.max(1, ranges.length));
-    for (const { key, room, seq } of ranges) this.#collect(replay, key, seq, room, sameNumbering, share);
-    return replay;
-  }
-
-  #collect(replay: Replay, key: string, seq: number, room: string | undefined, sameNumbering: boolean, budgetBytes: number): void {
-    const range = this.#history.since(key, sameNumbering ? seq : 0);
-    let gap: HistoryGap | undefined;
-    if (!sameNumbering) {
-      if (seq > 0) gap = { after: seq, next: range.messages[0]?.seq ?? this.#history.lastSeq(key) + 1, reset: true };
-    } else if (range.gap !== undefined) {
-      gap = { after: seq, next: range.gap.next };
-      if (range.gap.reset === true) gap.reset = true;
-    }
-    // The newest messages that fit the budget; older ones become (or widen) the gap.
-    let first = range.messages.length;
-    for (let spent = 0; first > 0; first--) {
-      spent += replayCost(range.messages[first - 1]!);
-      if (spent > budgetBytes) break;
-    }
-    if (first > 0) {
-      const next = range.messages[first]?.seq ?? this.#history.lastSeq(key) + 1;
-      gap = gap?.reset === true ? { ...gap, next } : { after: seq, next };
-    }
-    if (gap !== undefined) {
-      if (room !== undefined) gap.room = room;
-      replay.gaps.push(gap);
-    }
-    for (let index = first; index < range.messages.length; index++) replay.messages.push(range.messages[index]!);
+    return { ranges, sameNumbering, share: Math.floor(budgetBytes / Math.max(1, ranges.length)) };
   }
 
   /** Takes one message from `member`'s allowance; throws `ERR_RATE_LIMITED` when it is spent. */
@@ -329,6 +363,15 @@ export class Hub {
     this.#checkText(text);
     const rooms = roomName === undefined ? [...this.#rooms.values()] : [this.#rooms.get(roomName)];
     const sent: ChatMessage[] = [];
+    const relay = this.#relay;
+    if (relay !== undefined) {
+      // Numbered by the cluster: delivered (and reported) when it comes back.
+      for (const room of rooms) {
+        if (room === undefined || (room.members.size === 0 && this.remote.namesIn(room.name).length === 0)) continue;
+        relay.post(room.name, { id: this.#nextId(), room: room.name, from: this.#limits.serverName, text, at: Date.now(), system: true });
+      }
+      return sent;
+    }
     for (const room of rooms) {
       if (room === undefined || room.members.size === 0) continue;
       const message: ChatMessage = {
@@ -354,21 +397,30 @@ export class Hub {
    * if online, and to the server.
    */
   announceFile(file: FileInfo, uploader: Member): void {
+    if (this.#relay !== undefined) {
+      this.#relay.publish({ type: 'file', file });
+      return;
+    }
+    this.#deliverFile(file, uploader.name);
+    this.#observer.onFile(file);
+  }
+
+  /** Tells the local members of a file's room (but its uploader, when local) or its recipient. */
+  #deliverFile(file: FileInfo, uploader: string | undefined): void {
     const delivery = new FileDelivery(file);
     if (file.room !== undefined) {
       const room = this.#rooms.get(file.room);
-      if (room !== undefined) for (const member of room.members) if (member !== uploader) member.deliverFile(delivery);
+      if (room !== undefined) for (const member of room.members) if (member.name !== uploader) member.deliverFile(delivery);
     } else if (file.to !== undefined) {
       this.find(file.to)?.deliverFile(delivery);
     }
-    this.#observer.onFile(file);
   }
 
   /** Names of the members of `roomName`, or of every user when undefined. */
   userNames(roomName?: string): string[] {
-    if (roomName === undefined) return [...this.#users.values()].map((member) => member.name);
+    if (roomName === undefined) return [...[...this.#users.values()].map((member) => member.name), ...this.remote.all().map((user) => user.name)];
     const room = this.#rooms.get(roomName);
-    return room === undefined ? [] : names(room.members);
+    return room === undefined ? this.remote.namesIn(roomName) : this.#memberNames(room);
   }
 
   /** Every user with the rooms it is in. */
@@ -386,14 +438,31 @@ export class Hub {
   rooms(): RoomInfo[] {
     const rooms: RoomInfo[] = [];
     for (const room of this.#rooms.values()) {
-      if (room.members.size > 0) rooms.push({ name: room.name, users: names(room.members) });
+      if (room.members.size > 0 || this.remote.namesIn(room.name).length > 0) rooms.push({ name: room.name, users: this.#memberNames(room) });
     }
+    for (const name of this.remote.roomNames()) if (!this.#rooms.has(name)) rooms.push({ name, users: this.remote.namesIn(name) });
     return rooms;
   }
 
-  #leave(member: Member, roomName: string, reason: LeaveReason): void {
+  /** Local and (in a cluster) remote members of `room`. */
+  #memberNames(room: Room): string[] {
+    const local = names(room.members);
+    return this.#relay === undefined ? local : [...local, ...this.remote.namesIn(room.name)];
+  }
+
+  /** Sends a message through the cluster; answers with its receipt once it came back here. */
+  async #sendShared(member: Member, cid: string | undefined, key: string, draft: MessageDraft): Promise<MessageReceipt> {
+    const message = await this.#relay!.send(key, draft);
+    this.#remember(member, cid, message);
+    const receipt: MessageReceipt = { id: message.id, seq: message.seq, at: message.at };
+    if (message.to !== undefined) receipt.to = message.to;
+    return receipt;
+  }
+
+  #leave(member: Member, roomName: string, reason: LeaveReason, publish = true): void {
     const room = this.#rooms.get(roomName);
     member.rooms.delete(roomName);
+    if (publish) this.#relay?.publish({ type: 'leave', user: member.name, room: roomName, reason });
     if (room === undefined) return;
     room.members.delete(member);
     const event: LeaveEvent = { room: roomName, user: member.name, reason };
@@ -428,6 +497,9 @@ export class Hub {
     }
   }
 }
+
+/** The remote users of a node without a cluster: none. */
+const NO_REMOTE_USERS = new RemoteUsers();
 
 function names(members: Iterable<Member>): string[] {
   const list: string[] = [];

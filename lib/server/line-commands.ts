@@ -57,8 +57,10 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
     ({ hub }, user, argument) => {
       const [to, text] = firstWord(argument);
       if (to === '' || text === '') return user.print(formatError('Usage: /msg <user> <text>'));
-      const message = hub.whisper(user, to, text);
-      user.print(`[you -> ${message.to}] ${printable(text)}`);
+      const receipt = hub.whisper(user, to, text);
+      const echo = (sent: { to?: string }): void => user.print(`[you -> ${sent.to ?? to}] ${printable(text)}`);
+      if (receipt instanceof Promise) receipt.then(echo, (error: unknown) => user.print(formatError(toPieChatError(error).message)));
+      else echo(receipt);
     },
   ],
   [
@@ -106,7 +108,8 @@ export function runLine(chat: LineChat, user: LineUser, line: string): void {
   try {
     if (!line.startsWith('/')) {
       if (user.currentRoom === undefined) return user.print(formatError('You are in no room: /join <room> first'));
-      chat.hub.say(user, user.currentRoom, line);
+      const sent = chat.hub.say(user, user.currentRoom, line);
+      if (sent instanceof Promise) sent.catch(refuse);
       return;
     }
     const [name, argument] = firstWord(line.slice(1));

@@ -7,6 +7,8 @@ import type { AuthRequest } from './security-options.js';
 import { leaveReasonFor, type SessionContext } from './context.js';
 import type { FileDelivery, JoinDelivery, LeaveDelivery, MessageDelivery } from './delivery.js';
 import { runLine, type LineUser } from './line-commands.js';
+import { randomToken } from '../util/ids.js';
+import { quote } from '../util/names.js';
 import { formatError, formatFileShared, formatJoin, formatLeave, formatMessage, formatOffline } from './line-format.js';
 
 const TELNET_IAC = 0xff;
@@ -188,11 +190,11 @@ export class LineSession implements LineUser {
     }
     const name = line.trim().replace(/^\/nick\s+/i, '');
     if (name === '') return;
-    if (this.#context.options.authenticate === undefined) this.#admit({ name });
+    if (this.#context.options.authenticate === undefined && this.#context.cluster === undefined) this.#admit({ name });
     else void this.#authenticate(name);
   }
 
-  /** Asks the `authenticate` hook about `name`; lines typed meanwhile wait. */
+  /** Asks the `authenticate` hook about `name` and, in a cluster, claims it; lines typed meanwhile wait. */
   async #authenticate(name: string): Promise<void> {
     this.#queued = [];
     const request: AuthRequest = { name, address: this.address, mode: 'line', resuming: false };
@@ -207,6 +209,21 @@ export class LineSession implements LineUser {
       this.print(`*** ${this.#error.message}, bye.`);
       this.#socket.end();
       return;
+    }
+    const cluster = this.#context.cluster;
+    if (cluster !== undefined) {
+      let refusal: string | undefined;
+      try {
+        this.#context.hub.checkAdmission(admission.name);
+        if (!(await cluster.claim(admission.name, randomToken()))) refusal = `The name ${quote(admission.name)} is taken`;
+      } catch (error) {
+        refusal = toPieChatError(error).message;
+      }
+      if (refusal !== undefined) {
+        this.#queued = undefined;
+        this.print(formatError(`${refusal}. What is your name?`));
+        return;
+      }
     }
     const queued = this.#queued;
     this.#queued = undefined;

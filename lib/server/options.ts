@@ -4,6 +4,7 @@ import { TRANSFER_CHUNK_BYTES } from '../defaults.js';
 import { DiskFileStore } from '../stores/disk-file-store.js';
 import type { FileStore } from '../stores/file-store.js';
 import type { HistoryStore } from '../stores/history-store.js';
+import type { ClusterAdapter } from '../cluster/adapter.js';
 import { assertBoolean, assertInteger, assertOptions, assertString, describe, withDefaults } from '../util/assert.js';
 import { checkSecurityOptions, defaultSecurityOptions, type ResolvedSecurityOptions, type SecurityOptions } from './security-options.js';
 
@@ -126,6 +127,12 @@ export interface ChatServerOptions extends SecurityOptions {
    */
   history?: HistoryStore;
   /**
+   * Joins a cluster of nodes sharing users, rooms, messages, history and file metadata, e.g. a
+   * {@link RedisAdapter}. The history then lives in the cluster (`history` is not used), and
+   * `storage` must be shared by the nodes (a shared directory). Without it the server stands alone.
+   */
+  adapter?: ClusterAdapter;
+  /**
    * How long a user whose connection was lost (not closed: a crash, a network cut, missed
    * heartbeats) stays in its rooms with its name reserved, for its client to resume the session
    * without anyone seeing it leave. 0 removes it at once.
@@ -141,8 +148,8 @@ export interface ChatServerOptions extends SecurityOptions {
 }
 
 /** {@link ChatServerOptions} with every default applied. */
-export type ResolvedServerOptions = Required<Omit<ChatServerOptions, 'host' | 'history' | keyof SecurityOptions>> &
-  ResolvedSecurityOptions & { host: string | undefined; history: HistoryStore | undefined };
+export type ResolvedServerOptions = Required<Omit<ChatServerOptions, 'host' | 'history' | 'adapter' | keyof SecurityOptions>> &
+  ResolvedSecurityOptions & { host: string | undefined; history: HistoryStore | undefined; adapter: ClusterAdapter | undefined };
 
 /** The file store of resolved options: a directory becomes a {@link DiskFileStore}. */
 export function storeOf(storage: string | FileStore): FileStore {
@@ -173,6 +180,7 @@ export function defaultServerOptions(): ResolvedServerOptions {
     quotaBytes: defaults.DEFAULT_QUOTA_BYTES,
     transferWindowBytes: defaults.DEFAULT_TRANSFER_WINDOW_BYTES,
     history: undefined,
+    adapter: undefined,
     resumeGraceMs: defaults.DEFAULT_RESUME_GRACE_MS,
     partialUploadTtlMs: defaults.DEFAULT_PARTIAL_UPLOAD_TTL_MS,
     ...defaultSecurityOptions(),
@@ -230,6 +238,9 @@ export function resolveServerOptions(options: ChatServerOptions = {}): ResolvedS
   if (resolved.history !== undefined && !isHistoryStore(resolved.history)) {
     throw new TypeError(`Expected \`history\` to be a HistoryStore, got \`${describe(resolved.history)}\``);
   }
+  if (resolved.adapter !== undefined && !isClusterAdapter(resolved.adapter)) {
+    throw new TypeError(`Expected \`adapter\` to be a ClusterAdapter (such as a RedisAdapter), got \`${describe(resolved.adapter)}\``);
+  }
   assertInteger('resumeGraceMs', resolved.resumeGraceMs, 0);
   assertInteger('partialUploadTtlMs', resolved.partialUploadTtlMs, 0);
   checkSecurityOptions(resolved);
@@ -247,6 +258,11 @@ function isFileStore(value: unknown): value is FileStore {
     typeof store.list === 'function' &&
     typeof store.delete === 'function'
   );
+}
+
+function isClusterAdapter(value: unknown): value is ClusterAdapter {
+  const adapter = value as Partial<Record<keyof ClusterAdapter, unknown>> | null;
+  return typeof adapter === 'object' && adapter !== null && typeof adapter.nodeId === 'string' && typeof adapter.start === 'function' && typeof adapter.send === 'function';
 }
 
 function isHistoryStore(value: unknown): value is HistoryStore {
