@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { diskSpeed, machineLine, rawNetSpeed, sha256Speed } from './harness/machine.js';
+import { clusterFanout } from './cluster-fanout.js';
 import { renderReport } from './harness/report.js';
 import type { BenchResults, Memory, PeerRun } from './harness/results.js';
 import { Worker } from './harness/worker.js';
@@ -184,7 +185,9 @@ try {
   };
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(values.out!, renderReport(results));
+  log('cluster fan-out (two nodes through Redis, next to one node)');
+  const cluster = await clusterFanout(quick, log);
+  await writeFile(values.out!, `${renderReport(results)}\n${cluster}`);
   log(`wrote ${values.out} and bench/results/latest.json`);
 } finally {
   await rm(work, { recursive: true, force: true });

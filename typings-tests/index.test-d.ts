@@ -185,3 +185,17 @@ new ChatClient({ name: 'alice', tls: { ca: 'PEM', servername: 'chat.example' }, 
 expectError(new ChatClient({ name: 'alice', tls: 'yes' }));
 expectAssignable<ErrorCode>('ERR_TLS');
 expectType<number>(client.limits!.maxMessagesPerSecond);
+
+// Cluster: a RedisAdapter (any ioredis-like connection) as the adapter of every node.
+import { RedisAdapter, type ClusterAdapter, type ClusterEvent, type RedisConnection } from '../dist/index.js';
+
+declare const connection: RedisConnection;
+const adapter = new RedisAdapter({ connect: () => connection, prefix: 'chat', nodeTimeoutMs: 5_000, historyMaxMessages: 500 });
+expectAssignable<ClusterAdapter>(adapter);
+expectType<string>(adapter.nodeId);
+new ChatServer({ adapter, storage: '/shared/files' });
+expectError(new ChatServer({ adapter: {} }));
+expectError(new RedisAdapter({ prefix: 'x' }));
+declare const event: ClusterEvent;
+if (event.type === 'message') expectType<number>(event.message.seq);
+if (event.type === 'offline') expectType<string[]>(event.rooms);

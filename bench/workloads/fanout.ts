@@ -30,9 +30,13 @@ function message(seq: number): string {
  * every receiver checks that it got every message, in order. Reports deliveries per second over
  * the measured messages (a warm-up of the same length runs first).
  */
-export async function fanout(peer: Peer, port: number, params: FanoutParams): Promise<FanoutResult> {
-  const receivers = await connectMany(peer, port, 'fan', params.receivers, 'chat');
-  const [sender] = await connectMany(peer, port, 'sender', 1, 'chat');
+export async function fanout(peer: Peer, port: number | readonly number[], params: FanoutParams): Promise<FanoutResult> {
+  // With several ports (nodes of a cluster), receivers are spread evenly; the sender is on the first.
+  const ports = typeof port === 'number' ? [port] : port;
+  const receivers = (
+    await Promise.all(ports.map((each, index) => connectMany(peer, each, `fan${index}-`, Math.floor(params.receivers / ports.length) + (index < params.receivers % ports.length ? 1 : 0), 'chat')))
+  ).flat();
+  const [sender] = await connectMany(peer, ports[0]!, 'sender', 1, 'chat');
   const counts = new Array<number>(params.receivers).fill(0);
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
