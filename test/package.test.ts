@@ -4,6 +4,7 @@ import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ensureBuilt } from './helpers/build.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -11,8 +12,11 @@ const root = new URL('..', import.meta.url).pathname;
 test.serial('an app that installs the packed tarball runs a server and three clients, in ESM and in CJS', async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'piechat-pack-'));
   try {
-    // The tarball is what `npm publish` would upload: prepack builds dist/ first.
-    await run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: root, timeout: 120_000 });
+    // The tarball is what `npm publish` would upload (its prepack script builds dist/). The build
+    // runs here through the shared lock instead, so that other test files using dist/ meanwhile
+    // never see it half rewritten.
+    await ensureBuilt();
+    await run('npm', ['pack', '--pack-destination', work, '--silent', '--ignore-scripts'], { cwd: root, timeout: 120_000 });
     const tarball = (await readdir(work)).find((file) => file.endsWith('.tgz'));
     t.truthy(tarball, 'npm pack made a tarball');
     const app = join(work, 'app');

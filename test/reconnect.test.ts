@@ -308,3 +308,23 @@ test('reconnect options and queue bounds are checked with TypeErrors that name t
     t.throws(() => new ChatClient({ ...base, ...extra } as never), { instanceOf: TypeError, message }, JSON.stringify(extra));
   }
 });
+
+test('a queue longer than the server allows in a burst goes out at its rate after the reconnection, none refused', async (t) => {
+  const { harness, proxy } = await behindProxy(t, { maxMessagesPerSecond: 100, messageBurst: 20 });
+  const alice = await harness.connect('alice', { port: proxy.port, reconnect: FAST });
+  const bob = await harness.connect('bob');
+  const received = collect(bob, 'message');
+  proxy.refuse(true);
+  const lost = nextEvent(alice, 'disconnect');
+  proxy.cut();
+  await lost;
+  const queued = Array.from({ length: 60 }, (_, index) => alice.send(`queued ${index}`, { room: 'lobby' }));
+  proxy.refuse(false);
+  const sent = await Promise.all(queued);
+  t.is(sent.length, 60);
+  await received.atLeast(60);
+  t.deepEqual(
+    received.map((message) => message.text),
+    Array.from({ length: 60 }, (_, index) => `queued ${index}`),
+  );
+});

@@ -13,6 +13,8 @@ import { within } from './helpers/wait.js';
 let certs: TestCertificates;
 test.before(async () => {
   certs = await makeCertificates();
+  // The CLI test runs dist/: built (or waited for) up front, never while another file packs it.
+  await ensureBuilt();
 });
 
 /** A server on 127.0.0.1:0 with `options`, closed after the test. */
@@ -128,7 +130,6 @@ test('line mode works over TLS too (openssl s_client style)', async (t) => {
 });
 
 test('the CLI speaks TLS: serve --tls-key/--tls-cert, send --ca', async (t) => {
-  await ensureBuilt();
   const directory = await temporaryDirectory(t);
   const paths = { key: join(directory, 'server.key'), cert: join(directory, 'server.crt'), ca: join(directory, 'ca.crt') };
   await Promise.all([writeFile(paths.key, certs.serverKey), writeFile(paths.cert, certs.serverCert), writeFile(paths.ca, certs.ca)]);

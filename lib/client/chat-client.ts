@@ -340,7 +340,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     for (const gap of welcome.gaps) emitSafely(this, 'gap', gap);
     emitSafely(this, 'connect', this.#info);
     if (this.#link !== link) return;
-    this.#outbox.flush(link.connection);
+    this.#outbox.flush(link.connection, welcome.limits.maxMessagesPerSecond, welcome.limits.messageBurst);
     this.#transfers.reconnected();
     this.#settleWaiting(undefined);
   }

@@ -8,8 +8,10 @@ import { findPreamble } from '../transport/opening.js';
 /** First byte of a TLS alert record: what a TLS server answers a plain client's preamble with. */
 const TLS_ALERT_RECORD = 0x15;
 
-/** Errors of the TCP connection itself (not of TLS): reported as `ERR_NOT_CONNECTED`. */
-const CONNECTION_FAILURES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EADDRNOTAVAIL']);
+/** Whether an error code is TLS refusing the connection: a failed handshake or an unverified certificate. */
+function isTlsFailure(code: string): boolean {
+  return code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.includes('CERT') || code.startsWith('UNABLE_TO_') || code.includes('SELF_SIGNED');
+}
 
 /** Most bytes of line-mode prompt skipped while looking for the server's preamble. */
 const MAX_SKIPPED_BYTES = 4096;
@@ -89,14 +91,16 @@ export function dial(options: DialOptions): Promise<DialedSocket> {
       const code = (error as NodeJS.ErrnoException).code ?? error.message;
       // A TLS alert may come after the client's side of the handshake is done (TLS 1.3 checks
       // client certificates then): still a TLS failure.
-      if (tls !== undefined && ((!secured && !CONNECTION_FAILURES.has(code)) || code.startsWith('ERR_SSL_'))) {
-        fail(new PieChatError('ERR_TLS', `TLS handshake with ${where} failed: ${error.message}${code === 'ECONNRESET' ? ' (is it a TLS server?)' : ''}`, { cause: error }));
+      // Only what TLS itself refused is ERR_TLS (final: retrying cannot fix a certificate); a
+      // connection dropped during the handshake is an ordinary lost connection.
+      if (tls !== undefined && isTlsFailure(code)) {
+        fail(new PieChatError('ERR_TLS', `TLS handshake with ${where} failed: ${error.message}`, { cause: error }));
         return;
       }
       fail(new PieChatError('ERR_NOT_CONNECTED', `Could not connect to ${where} (${code})`, { cause: error }));
     };
     const onClose = (): void => {
-      if (tls !== undefined && !secured) fail(new PieChatError('ERR_TLS', `${where} closed the connection during the TLS handshake (is it a TLS server?)`));
+      if (tls !== undefined && !secured) fail(new PieChatError('ERR_NOT_CONNECTED', `${where} closed the connection during the TLS handshake (is it a TLS server?)`));
       // TLS 1.3 servers check client certificates after the client's side of the handshake: a
       // close before any byte of PieChat is most likely a refused certificate.
       else if (tls !== undefined && received.length === 0) fail(new PieChatError('ERR_TLS', `${where} closed the connection right after the TLS handshake (did it refuse the client certificate?)`));

@@ -126,8 +126,8 @@ export function resolveClientOptions(options: ChatClientOptions): ResolvedClient
   }
   for (const credential of ['token', 'password'] as const) {
     const value = resolved[credential];
-    if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > 8192)) {
-      throw new TypeError(`Expected \`${credential}\` to be a string of 1 to 8192 characters, got \`${describe(value)}\``);
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0 || Buffer.byteLength(value) > 4096)) {
+      throw new TypeError(`Expected \`${credential}\` to be a string of 1 to 4096 bytes (the hello must fit one handshake frame), got \`${describe(value)}\``);
     }
   }
   if (!Array.isArray(resolved.servers)) throw new TypeError(`Expected \`servers\` to be an array, got \`${describe(resolved.servers)}\``);

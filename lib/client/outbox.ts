@@ -18,6 +18,11 @@ interface Entry {
   r: number | undefined;
 }
 
+/** A queue being sent at the server's rate: the timer of its next slice. */
+interface Pacing {
+  timer: NodeJS.Timeout | undefined;
+}
+
 /** Limits of the queue kept while reconnecting. */
 export interface OutboxLimits {
   maxMessages: number;
@@ -40,6 +45,8 @@ export class Outbox {
   #nextCid = 0;
   #queuedBytes = 0;
   #idle: Array<() => void> = [];
+  /** While a flushed queue goes out at the server's rate. */
+  #pacing: Pacing | undefined;
 
   constructor(limits: OutboxLimits, tracker: RequestTracker, acknowledged: (message: ChatMessage) => void) {
     this.#limits = limits;
@@ -64,13 +71,15 @@ export class Outbox {
     return new Promise<ChatMessage>((resolve, reject) => {
       const entry: Entry = { cid: `${this.#prefix}${(++this.#nextCid).toString(36)}`, text, target, draft, bytes, resolve, reject, r: undefined };
       this.#entries.push(entry);
-      if (connection === undefined) this.#queuedBytes += bytes;
+      // Behind a queue still being paced out, a new message waits its turn (order is kept).
+      if (connection === undefined || this.#pacing !== undefined) this.#queuedBytes += bytes;
       else this.#send(entry, connection);
     });
   }
 
   /** The connection is gone: messages sent and not acknowledged will be sent again. */
   suspend(): void {
+    this.#stopPacing();
     for (const entry of this.#entries) {
       if (entry.r === undefined) continue;
       this.#tracker.forget(entry.r);
@@ -79,17 +88,41 @@ export class Outbox {
     }
   }
 
-  /** A connection is back: sends every message waiting, in their order. */
-  flush(connection: Connection): void {
+  /**
+   * A connection is back: sends every message waiting, in their order, within the server's rate
+   * limit (`perSecond` on average after a burst of `burst`; 0: no limit), so that a long queue is
+   * not refused with `ERR_RATE_LIMITED`. Half the burst is left to the app meanwhile.
+   */
+  flush(connection: Connection, perSecond = 0, burst = 0): void {
+    this.#stopPacing();
+    const slice = Math.max(1, Math.floor(burst / 2));
+    let allowance = perSecond === 0 ? Number.POSITIVE_INFINITY : slice;
     for (const entry of this.#entries) {
       if (entry.r !== undefined) continue;
+      if (allowance-- <= 0) {
+        // The next slice once the server's bucket has refilled by as much.
+        const pacing: Pacing = { timer: undefined };
+        this.#pacing = pacing;
+        pacing.timer = setTimeout(() => {
+          if (this.#pacing !== pacing) return;
+          this.#pacing = undefined;
+          this.flush(connection, perSecond, burst);
+        }, Math.ceil((slice * 1000) / perSecond));
+        return;
+      }
       this.#queuedBytes -= entry.bytes;
       this.#send(entry, connection);
     }
   }
 
+  #stopPacing(): void {
+    clearTimeout(this.#pacing?.timer);
+    this.#pacing = undefined;
+  }
+
   /** Rejects every message waiting with `error`. */
   failAll(error: PieChatError): void {
+    this.#stopPacing();
     const entries = this.#entries.splice(0);
     this.#queuedBytes = 0;
     for (const entry of entries) {

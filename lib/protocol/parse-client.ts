@@ -31,7 +31,7 @@ export function parseHello(object: WireObject): HelloMessage {
 }
 
 /** Longest token or password a hello may carry. */
-const MAX_CREDENTIAL_LENGTH = 8192;
+const MAX_CREDENTIAL_LENGTH = 4096;
 
 /** Most rooms a resume point may name (more than any `maxRoomsPerUser` sensibly allows). */
 const MAX_RESUME_ROOMS = 1024;

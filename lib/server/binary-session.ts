@@ -54,14 +54,14 @@ export class BinarySession implements ConnectionHandler, Member, Closable {
   #ending: LeaveReason | undefined;
   #removed = false;
 
-  readonly authData?: Readonly<Record<string, unknown>>;
+  authData: Readonly<Record<string, unknown>> | undefined;
 
   /** A session for the user `admission` names (with what `authenticate` attached). */
   constructor(context: SessionContext, admission: Admission, address: string, token: string = randomToken()) {
     this.#context = context;
     this.token = token;
     this.name = admission.name;
-    if (admission.data !== undefined) this.authData = admission.data;
+    this.authData = admission.data;
     this.address = address;
     context.sessions.set(this.token, this);
     context.track(this);

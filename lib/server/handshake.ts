@@ -78,6 +78,8 @@ export class Handshake implements ConnectionHandler, Closable {
     if (this.#done) return;
     const previous = hello.session === undefined ? undefined : sessions.get(hello.session);
     if (previous !== undefined && nameKey(previous.name) === nameKey(admission.name)) {
+      // What `authenticate` says now replaces what it said before (roles may have changed).
+      previous.authData = admission.data;
       this.#handOver();
       previous.attach(this.#connection, hello.resume, true);
       return;
