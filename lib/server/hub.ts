@@ -1,4 +1,3 @@
-import { DEDUPLICATION_MEMORY } from '../defaults.js';
 import { PieChatError } from '../errors.js';
 import type { ResumePoint } from '../protocol/messages.js';
 import type { HistoryStore } from '../stores/history-store.js';
@@ -10,9 +9,10 @@ import type { ClusterAdapter, ClusterEvent, ClusterUser, MessageDraft } from '..
 import type { Authorizer } from './authentication.js';
 import { ClusterRelay } from './cluster-relay.js';
 import { RemoteUsers } from './remote-users.js';
+import { SenderLedger, type MessageReceipt } from './sender-ledger.js';
+export type { MessageReceipt } from './sender-ledger.js';
 import { collectRange, type Replay } from './replay.js';
 import type { Member } from './member.js';
-import { TokenBucket } from '../util/token-bucket.js';
 
 /** What the hub reports to the server that owns it. */
 export interface HubObserver {
@@ -52,18 +52,6 @@ export function inboxKey(name: string): string {
   return `@${nameKey(name)}`;
 }
 
-/** What the sender of a message learns when it is accepted: the stamps the server gave it. */
-export interface MessageReceipt {
-  /** The message's id. */
-  id: string;
-  /** Its number in its room or inbox. */
-  seq: number;
-  /** When the server accepted it (ms since the epoch). */
-  at: number;
-  /** The recipient's name as the server knows it, for a private message. */
-  to?: string;
-}
-
 /**
  * The chat itself, independent of sockets: who is online, who is in which room, and the routing
  * of messages, joins and leaves. Every rule (unique names, membership, limits) is enforced here,
@@ -77,10 +65,8 @@ export class Hub {
   readonly #nextId = createIdFactory();
   readonly #history: HistoryStore;
   readonly #policy: HubPolicy;
-  /** Each member's message allowance (when messages are rate-limited). */
-  readonly #buckets = new WeakMap<Member, TokenBucket>();
-  /** Receipts of each session's recent messages by client-side id, to answer a retransmit with the first answer. */
-  readonly #accepted = new WeakMap<Member, Map<string, MessageReceipt>>();
+  /** Each session's message allowance and recent receipts. */
+  readonly #ledger: SenderLedger;
   #lineMembers = 0;
   /** With a cluster adapter: the link to the other nodes. */
   #relay: ClusterRelay | undefined;
@@ -88,6 +74,7 @@ export class Hub {
   constructor(limits: HubLimits, observer: HubObserver, history: HistoryStore, policy: HubPolicy) {
     this.#limits = limits;
     this.#policy = policy;
+    this.#ledger = new SenderLedger(policy.maxMessagesPerSecond, policy.messageBurst);
     this.#observer = observer;
     this.#history = history;
   }
@@ -241,18 +228,18 @@ export class Hub {
    * retransmit of a message already accepted returns it again and delivers nothing.
    */
   say(member: Member, roomName: string, text: string, cid?: string): MessageReceipt | Promise<MessageReceipt> {
-    const accepted = this.#retransmit(member, cid);
+    const accepted = this.#ledger.retransmit(member, cid);
     if (accepted !== undefined) return accepted;
     const room = this.#rooms.get(roomName);
     if (room === undefined || !room.members.has(member)) throw notInRoom(roomName);
     this.#checkText(text);
-    this.#spend(member);
+    this.#ledger.spend(member);
     // Checked only with a hook: the hot path builds nothing for the defaults.
     if (this.#policy.authorizer.active) this.#policy.authorizer.check(member, { type: 'send', room: roomName, allowed: true }, `Not allowed to send to ${quote(roomName)}`);
     if (this.#relay !== undefined) return this.#sendShared(member, cid, roomName, { id: this.#nextId(), room: roomName, from: member.name, text, at: Date.now() });
     const message: ChatMessage = { id: this.#nextId(), seq: this.#history.lastSeq(roomName) + 1, room: roomName, from: member.name, text, at: Date.now() };
     this.#history.append(roomName, message);
-    this.#remember(member, cid, message);
+    this.#ledger.remember(member, cid, message);
     const delivery = new MessageDelivery(message);
     for (const other of room.members) if (other !== member) other.deliverMessage(delivery);
     this.#observer.onMessage(message);
@@ -261,13 +248,13 @@ export class Hub {
 
   /** Sends `text` from `member` privately to the user named `to`; returns the stamped message. `cid` as for {@link say}. */
   whisper(member: Member, to: string, text: string, cid?: string): MessageReceipt | Promise<MessageReceipt> {
-    const accepted = this.#retransmit(member, cid);
+    const accepted = this.#ledger.retransmit(member, cid);
     if (accepted !== undefined) return accepted;
     const recipient = this.find(to) ?? this.remote.get(to);
     if (recipient === undefined) throw new PieChatError('ERR_UNKNOWN_USER', `No user named ${quote(to)} is online`);
     if (recipient === member) throw new PieChatError('ERR_INVALID_MESSAGE', 'A private message needs another user');
     this.#checkText(text);
-    this.#spend(member);
+    this.#ledger.spend(member);
     if (this.#policy.authorizer.active) this.#policy.authorizer.check(member, { type: 'send', to: recipient.name, allowed: true }, `Not allowed to send to ${quote(recipient.name)}`);
     const key = inboxKey(recipient.name);
     if (this.#relay !== undefined || !('deliverMessage' in recipient)) {
@@ -275,7 +262,7 @@ export class Hub {
     }
     const message: ChatMessage = { id: this.#nextId(), seq: this.#history.lastSeq(key) + 1, to: recipient.name, from: member.name, text, at: Date.now() };
     this.#history.append(key, message);
-    this.#remember(member, cid, message);
+    this.#ledger.remember(member, cid, message);
     recipient.deliverMessage(new MessageDelivery(message));
     this.#observer.onMessage(message);
     return message;
@@ -323,36 +310,6 @@ export class Hub {
     }
     if (inbox && point.inbox !== undefined) ranges.push({ key: inboxKey(member.name), room: undefined, seq: point.inbox });
     return { ranges, sameNumbering, share: Math.floor(budgetBytes / Math.max(1, ranges.length)) };
-  }
-
-  /** Takes one message from `member`'s allowance; throws `ERR_RATE_LIMITED` when it is spent. */
-  #spend(member: Member): void {
-    const { maxMessagesPerSecond, messageBurst } = this.#policy;
-    if (maxMessagesPerSecond === 0) return;
-    let bucket = this.#buckets.get(member);
-    if (bucket === undefined) this.#buckets.set(member, (bucket = new TokenBucket(maxMessagesPerSecond, messageBurst)));
-    if (!bucket.take()) {
-      throw new PieChatError('ERR_RATE_LIMITED', `Too many messages: at most ${maxMessagesPerSecond} per second (bursts of ${messageBurst}); try again in ${bucket.msUntil(1)} ms`);
-    }
-  }
-
-  /** The message already accepted from `member` under `cid`, if any. */
-  #retransmit(member: Member, cid: string | undefined): MessageReceipt | undefined {
-    return cid === undefined ? undefined : this.#accepted.get(member)?.get(cid);
-  }
-
-  /**
-   * Remembers the receipt of an accepted message by its client-side id (not its text: a bounded
-   * memory of small records, oldest forgotten first).
-   */
-  #remember(member: Member, cid: string | undefined, message: ChatMessage): void {
-    if (cid === undefined) return;
-    const receipt: MessageReceipt = { id: message.id, seq: message.seq, at: message.at };
-    if (message.to !== undefined) receipt.to = message.to;
-    let receipts = this.#accepted.get(member);
-    if (receipts === undefined) this.#accepted.set(member, (receipts = new Map()));
-    receipts.set(cid, receipt);
-    if (receipts.size > DEDUPLICATION_MEMORY) receipts.delete(receipts.keys().next().value!);
   }
 
   /**
@@ -452,11 +409,7 @@ export class Hub {
 
   /** Sends a message through the cluster; answers with its receipt once it came back here. */
   async #sendShared(member: Member, cid: string | undefined, key: string, draft: MessageDraft): Promise<MessageReceipt> {
-    const message = await this.#relay!.send(key, draft);
-    this.#remember(member, cid, message);
-    const receipt: MessageReceipt = { id: message.id, seq: message.seq, at: message.at };
-    if (message.to !== undefined) receipt.to = message.to;
-    return receipt;
+    return this.#ledger.remember(member, cid, await this.#relay!.send(key, draft));
   }
 
   #leave(member: Member, roomName: string, reason: LeaveReason, publish = true): void {
