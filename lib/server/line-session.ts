@@ -142,7 +142,10 @@ export class LineSession implements LineUser {
 
   quit(): void {
     this.print('Bye!');
+    // Closed from this side once the goodbye is written: the user leaves at once, even if its
+    // terminal (nc, telnet) keeps its half of the connection open.
     this.#socket.end();
+    this.#socket.destroySoon();
   }
 
   /** Closes the session on the server's initiative. */
