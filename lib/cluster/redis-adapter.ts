@@ -191,7 +191,9 @@ export class RedisAdapter implements ClusterAdapter {
 
   async since(key: string, seq: number): Promise<HistoryRange> {
     const last = await this.lastSeq(key);
-    const entries = (await this.#redis().call('XRANGE', this.#key(`history:${key}`), `${seq + 1}-0`, '+', 'COUNT', this.#options.historyMaxMessages)) as Array<[string, string[]]>;
+    // The newest entries after `seq` (the Stream is trimmed approximately: it may hold more).
+    const newestFirst = (await this.#redis().call('XREVRANGE', this.#key(`history:${key}`), '+', `${seq + 1}-0`, 'COUNT', this.#options.historyMaxMessages)) as Array<[string, string[]]>;
+    const entries = newestFirst.reverse();
     const oldest = Date.now() - this.#options.historyMaxAgeMs;
     const messages: ChatMessage[] = [];
     for (const [id, fields] of entries) {

@@ -8,6 +8,7 @@ import type { BoundAddress, ChatMessage, LeaveReason, RoomInfo, ServerLimits, Us
 import { assertInteger, assertOptions, assertString, describe } from '../util/assert.js';
 import { emitSafely } from '../util/safe-emit.js';
 import { assertRoomName } from '../util/names.js';
+import type { ClusterEvent } from '../cluster/adapter.js';
 import { acceptSocket } from './accept.js';
 import { Authorizer } from './authentication.js';
 import type { Closable, SessionContext } from './context.js';
@@ -182,16 +183,26 @@ export class ChatServer extends EventEmitter<ServerEvents> {
     const adapter = this.#options.adapter;
     if (adapter === undefined) return;
     try {
+      // Events that arrive before this node is ready are kept, then applied in order.
+      let early: ClusterEvent[] | undefined = [];
       const users = await adapter.start((event) => {
-        if (event.type === 'file') this.#context.catalog.add(event.file);
-        this.#hub.clusterEvent(event);
+        if (early !== undefined) early.push(event);
+        else this.#clusterEvent(event);
       });
       this.#hub.useCluster(adapter, await adapter.epoch(), users, (error) => this.#emit('error', toPieChatError(error)));
+      const pending = early;
+      early = undefined;
+      for (const event of pending) this.#clusterEvent(event);
     } catch (error) {
       if (this.#state === 'binding') this.#state = 'new';
       await adapter.stop().catch(() => undefined);
       throw toPieChatError(error);
     }
+  }
+
+  #clusterEvent(event: ClusterEvent): void {
+    if (event.type === 'file') this.#context.catalog.add(event.file);
+    this.#hub.clusterEvent(event);
   }
 
   #bind(port: number, host: string | undefined): Promise<BoundAddress> {

@@ -97,7 +97,11 @@ export class Handshake implements ConnectionHandler, Closable {
       if (!this.#done) this.#connection.fail(toPieChatError(error));
       return;
     }
-    if (this.#done) return;
+    if (this.#done) {
+      // Gone while the name was being claimed: it is given back.
+      this.#context.cluster?.publish({ type: 'offline', node: this.#context.cluster.nodeId, user: admission.name, rooms: [], reason: 'disconnected' }).catch(this.#context.reportError);
+      return;
+    }
     this.#handOver();
     new BinarySession(this.#context, admission, this.#address, token).attach(this.#connection, hello.resume, false);
   }

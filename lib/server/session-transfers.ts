@@ -404,7 +404,7 @@ export class SessionTransfers {
       if (!this.#member.rooms.has(target.room)) throw new PieChatError('ERR_NOT_IN_ROOM', `Not in room ${quote(target.room)}`);
       return target;
     }
-    const recipient = this.#context.hub.find(target.to);
+    const recipient = this.#context.hub.find(target.to) ?? this.#context.hub.remote.get(target.to);
     if (recipient === undefined) throw new PieChatError('ERR_UNKNOWN_USER', `No user named ${quote(target.to)} is online`);
     if (nameKey(recipient.name) === nameKey(this.#member.name)) throw new PieChatError('ERR_INVALID_MESSAGE', 'A private file needs another user');
     return { to: recipient.name };
