@@ -1,6 +1,7 @@
 import test from 'ava';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createServer as createHttpServer } from 'node:http';
 import { Readable } from 'node:stream';
 import { DiskFileStore, PieChatError, type FileInfo, type FileSink, type FileStore } from '../lib/index.js';
 import { collect, nextEvent, startServer, closeAll, withServer } from './helpers/chat.js';
@@ -222,4 +223,22 @@ test('server.close() waits for an upload being stored: its file and transfer-end
   await closed;
   t.deepEqual(order, ['file', 'transfer-end', 'close']);
   await closeAll(harness);
+});
+
+test('a download streams into an HTTP response (a writable that is not an instanceof Writable)', async (t) => {
+  const directory = await temporaryDirectory(t);
+  const harness = await startServer({ storage: join(directory, 'store') });
+  t.teardown(() => closeAll(harness));
+  const alice = await harness.connect('alice');
+  const bytes = Buffer.alloc(2 * 1024 * 1024, 'web');
+  const file = await alice.sendFile(bytes, { room: 'lobby', name: 'web.bin' });
+  const web = createHttpServer((_request, response) => {
+    response.setHeader('content-type', 'application/octet-stream');
+    alice.download(file.id, response).catch(() => response.destroy());
+  });
+  await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => web.close(() => resolve())));
+  const { port } = web.address() as { port: number };
+  const body = Buffer.from(await (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer());
+  t.true(body.equals(bytes));
 });

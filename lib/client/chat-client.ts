@@ -213,7 +213,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   /**
    * Uploads a file to a room the client is in, or privately to one user, through the server.
-   * `source` is a file path, bytes in memory, or a `Readable` (then `options.size` is required).
+   * `source` is a file path, bytes in memory, or a `Readable` (then `options.size` is required;
+   * the stream is consumed, and destroyed if the upload fails).
    * The returned {@link Transfer} emits `progress` and resolves with the stored file once the
    * server verified its size and SHA-256; the room's members (or the recipient) get a `file`
    * event. A lost connection pauses it; after the reconnection it continues from the last byte the

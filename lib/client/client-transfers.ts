@@ -12,6 +12,16 @@ import { DownloadTask, type DownloadOptions } from './download-task.js';
 import type { TransferHost } from './transfer-host.js';
 import { UploadTask, type SendFileOptions, type UploadDescription, type UploadSource } from './upload-task.js';
 
+/**
+ * Whether `value` is a writable stream: a `Writable`, or anything that writes like one (an HTTP
+ * `ServerResponse` is not an `instanceof Writable`, yet is one).
+ */
+function isWritable(value: unknown): value is Writable {
+  if (value instanceof Writable) return true;
+  const stream = value as { write?: unknown; end?: unknown; on?: unknown; once?: unknown } | null;
+  return typeof stream === 'object' && stream !== null && typeof stream.write === 'function' && typeof stream.end === 'function' && typeof stream.on === 'function' && typeof stream.once === 'function';
+}
+
 /** Checks `sendFile()`'s arguments; throws the `TypeError` the transfer rejects with. */
 function checkUpload(source: UploadSource, options: SendFileOptions): void {
   if (!(typeof source === 'string' && source.length > 0) && !(source instanceof Uint8Array) && !(source instanceof Readable)) {
@@ -35,7 +45,7 @@ function checkDownload(fileId: string, destination: string | Writable, options: 
   if (typeof fileId !== 'string' || fileId.length === 0) throw new TypeError(`Expected \`fileId\` to be a non-empty string, got \`${describe(fileId)}\``);
   // Only the server's generated ids name files: anything else is refused here, without a round trip.
   if (!isFileId(fileId)) throw new PieChatError('ERR_FILE_NOT_FOUND', `No file with id ${quote(fileId)}`);
-  if (!(typeof destination === 'string' && destination.length > 0) && !(destination instanceof Writable)) {
+  if (!(typeof destination === 'string' && destination.length > 0) && !isWritable(destination)) {
     throw new TypeError(`Expected \`destination\` to be a path or a Writable, got \`${describe(destination)}\``);
   }
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, got \`${describe(options)}\``);
