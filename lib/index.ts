@@ -46,6 +46,7 @@ export type { HistoryStore, HistoryRange } from './stores/history-store.js';
 export { MemoryHistoryStore, type MemoryHistoryStoreOptions } from './stores/memory-history-store.js';
 export type { ServerAddress } from './client/reconnector.js';
 export { sanitizeFileName } from './util/file-name.js';
+export { formatBytes, formatRate, formatEta, formatProgress, renderBar, RateMeter, ProgressBar, type ProgressBarOptions, type ProgressOutput, type ProgressState } from './cli/progress-bar.js';
 export type {
   ClusterAdapter,
   ClusterEvent,

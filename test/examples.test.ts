@@ -1,8 +1,11 @@
 import test, { type ExecutionContext } from 'ava';
-import { answer, MAX_DICE, parseCommand, type CommandContext } from '../examples/bot-commands.js';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { answer, MAX_DICE, parseCommand, type CommandContext } from '../examples/bot/commands.js';
 import { ChatClient, ChatServer, type ChatMessage, type SendTarget } from '../lib/index.js';
 import { ensureBuilt } from './helpers/build.js';
 import { runTs, type Child } from './helpers/child.js';
+import { randomFile, sha256OfFile, temporaryDirectory } from './helpers/files.js';
 import { nextMessage, within } from './helpers/wait.js';
 
 // The examples import 'piechat', which resolves to dist/: build it if it is missing or stale.
@@ -107,9 +110,9 @@ test('the embed example exchanges a room and a private message and exits 0', asy
 
 // --- the bot against an in-process server
 
-/** A loopback server on port 0, closed in teardown (after the test's children are killed). */
+/** A loopback server on port 0, its files in a temporary directory, closed in teardown (after the test's children are killed). */
 async function serverFor(t: ExecutionContext): Promise<{ server: ChatServer; port: number; connect(name: string): Promise<ChatClient> }> {
-  const server = new ChatServer();
+  const server = new ChatServer({ storage: join(await temporaryDirectory(t), 'storage') });
   const { port } = await server.listen(0, '127.0.0.1');
   const clients: ChatClient[] = [];
   t.teardown(async () => {
@@ -128,8 +131,10 @@ async function serverFor(t: ExecutionContext): Promise<{ server: ChatServer; por
   };
 }
 
-function runBot(t: ExecutionContext, port: number, env: Record<string, string> = {}): Child {
-  return started(t, runTs('examples/bot.ts', { PIECHAT_HOST: '127.0.0.1', PIECHAT_PORT: String(port), PIECHAT_BOT_NAME: 'testbot', ...env }));
+/** Runs the bot against `port`; it saves files into a temporary folder unless `env` names one. */
+async function runBot(t: ExecutionContext, port: number, env: Record<string, string> = {}): Promise<Child> {
+  const files = env.PIECHAT_BOT_FILES ?? join(await temporaryDirectory(t), 'bot-files');
+  return started(t, runTs('examples/bot/bot.ts', { PIECHAT_HOST: '127.0.0.1', PIECHAT_PORT: String(port), PIECHAT_BOT_NAME: 'testbot', PIECHAT_BOT_FILES: files, ...env }));
 }
 
 /** Sends `text` and resolves with the bot's next message to `client`. */
@@ -141,7 +146,7 @@ async function ask(client: ChatClient, text: string, target: SendTarget): Promis
 
 test('the bot answers commands in its rooms and privately, and exits 0 on SIGTERM', async (t) => {
   const { server, port, connect } = await serverFor(t);
-  const bot = runBot(t, port, { PIECHAT_ROOMS: 'dev, qa' });
+  const bot = await runBot(t, port, { PIECHAT_ROOMS: 'dev, qa' });
   t.regex(await bot.waitForLine('testbot ready'), /in dev, qa$/);
   t.deepEqual(server.users().find((user) => user.name === 'testbot')?.rooms, ['dev', 'qa'], 'only the rooms asked for');
 
@@ -175,7 +180,7 @@ test('the bot answers commands in its rooms and privately, and exits 0 on SIGTER
 
 test('the bot exits 1 with a message when it loses the server', async (t) => {
   const { server, port } = await serverFor(t);
-  const bot = runBot(t, port);
+  const bot = await runBot(t, port);
   await bot.waitForLine('testbot ready');
   await server.close();
   t.is((await bot.waitForExit()).code, 1, bot.output);
@@ -185,10 +190,38 @@ test('the bot exits 1 with a message when it loses the server', async (t) => {
 test('the bot exits 1 when it cannot connect, and 2 on a bad setting', async (t) => {
   const { port, connect } = await serverFor(t);
   await connect('testbot');
-  const taken = runBot(t, port);
+  const taken = await runBot(t, port);
   t.is((await taken.waitForExit()).code, 1, taken.output);
   t.true(taken.stderr.some((line) => line.includes('could not start') && line.includes('ERR_NAME_TAKEN')), taken.output);
-  const misconfigured = runBot(t, port, { PIECHAT_PORT: 'ninety' });
+  const misconfigured = await runBot(t, port, { PIECHAT_PORT: 'ninety' });
   t.is((await misconfigured.waitForExit()).code, 2, misconfigured.output);
   t.true(misconfigured.stderr.some((line) => line.includes('PIECHAT_PORT')), misconfigured.output);
+});
+
+test('the bot saves every file shared in its rooms or with it, verified, into PIECHAT_BOT_FILES (created)', async (t) => {
+  const { port, connect } = await serverFor(t);
+  const scratch = await temporaryDirectory(t);
+  const folder = join(scratch, 'saved', 'files');
+  const bot = await runBot(t, port, { PIECHAT_BOT_FILES: folder });
+  t.regex(await bot.waitForLine('testbot saves shared files to'), /saved[/\\]files$/);
+  await bot.waitForLine('testbot ready');
+
+  const tester = await connect('tester');
+  const report = await randomFile(scratch, 'report.bin', 300_000);
+  const shared = await tester.sendFile(report.path, { room: 'lobby' });
+  t.regex(await bot.waitForLine(`saved report.bin (300000 bytes) from tester in lobby to`), /report\.bin$/);
+  t.is(await sha256OfFile(join(folder, 'report.bin')), report.sha256);
+  t.is(shared.sha256, report.sha256);
+
+  // A private file, and a second file of the same name: saved beside the first, never over it.
+  const again = await randomFile(scratch, 'again.bin', 1234);
+  await tester.sendFile(again.path, { to: 'testbot', name: 'report.bin' });
+  t.regex(await bot.waitForLine('from tester privately'), /report \(1\)\.bin$/);
+  t.is(await sha256OfFile(join(folder, 'report (1).bin')), again.sha256);
+  t.is(await sha256OfFile(join(folder, 'report.bin')), report.sha256, 'the first one is untouched');
+  t.deepEqual((await readdir(folder)).sort(), ['report (1).bin', 'report.bin'], 'no temporary file left');
+
+  bot.process.kill('SIGTERM');
+  t.is((await bot.waitForExit()).code, 0, bot.output);
+  t.deepEqual(bot.stderr.filter((line) => line !== ''), []);
 });

@@ -1,21 +1,25 @@
 /**
- * A chat bot: connects to a PieChat server, sits in some rooms and answers `!` commands.
- * What it answers lives in `bot-commands.ts`; this file only wires it to a ChatClient.
+ * A chat bot: connects to a PieChat server, sits in some rooms, answers `!` commands and saves
+ * every file shared with it (in its rooms, or privately) to a folder. What it answers lives in
+ * `commands.ts`; this file only wires it to a ChatClient.
  *
  *   npx piechat serve                       # in one terminal
  *   npm run example:bot                     # in another
- *   PIECHAT_PORT=9100 PIECHAT_ROOMS=lobby,dev PIECHAT_BOT_NAME=helper npx tsx examples/bot.ts
+ *   PIECHAT_PORT=9100 PIECHAT_ROOMS=lobby,dev PIECHAT_BOT_NAME=helper PIECHAT_BOT_FILES=/srv/drop npx tsx examples/bot/bot.ts
  *
  * Exits 0 on SIGINT/SIGTERM, 1 if it cannot connect or loses the server, 2 on a bad setting.
  */
-import { ChatClient, isPieChatError, type ChatMessage } from 'piechat';
-import { answer, parseCommand } from './bot-commands.js';
+import { mkdir } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import { ChatClient, isPieChatError, type ChatMessage, type FileInfo } from 'piechat';
+import { answer, parseCommand } from './commands.js';
 
 const env = process.env;
 const host = env.PIECHAT_HOST || 'localhost';
 const port = Number(env.PIECHAT_PORT || 9009);
 const name = env.PIECHAT_BOT_NAME || 'piebot';
 const rooms = (env.PIECHAT_ROOMS || 'lobby').split(',').map((room) => room.trim()).filter((room) => room !== '');
+const filesDirectory = resolve(env.PIECHAT_BOT_FILES || './bot-files');
 
 if (!Number.isInteger(port) || port < 1 || port > 65_535 || rooms.length === 0) {
   console.error(`${name}: PIECHAT_PORT must be 1-65535 and PIECHAT_ROOMS name at least one room`);
@@ -26,6 +30,14 @@ const describe = (error: unknown): string => (isPieChatError(error) ? `${error.c
 // Chat text is typed by strangers: never let it write terminal control sequences into the bot's log.
 // eslint-disable-next-line no-control-regex
 const loggable = (text: string): string => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 200);
+
+try {
+  await mkdir(filesDirectory, { recursive: true });
+} catch (error) {
+  console.error(`${name}: PIECHAT_BOT_FILES: cannot create ${filesDirectory}: ${(error as Error).message}`);
+  process.exit(2);
+}
+
 const client = new ChatClient({ host, port, name });
 let stopping = false;
 
@@ -41,8 +53,25 @@ async function reply(message: ChatMessage): Promise<void> {
   console.log(`${message.room ?? `private ${message.from}`}: ${loggable(message.text)} -> ${loggable(text)}`);
 }
 
+/**
+ * Saves a shared file into the folder. A directory destination (the trailing separator) keeps the
+ * file's display name and never replaces an existing file: a second `notes.txt` becomes
+ * `notes (1).txt`. Nothing is kept unless its SHA-256 matches.
+ */
+async function save(file: FileInfo): Promise<void> {
+  const saved = await client.download(file.id, `${filesDirectory}${sep}`);
+  const where = file.room === undefined ? 'privately' : `in ${file.room}`;
+  console.log(`saved ${loggable(file.name)} (${file.size} bytes) from ${file.from} ${where} to ${loggable(saved.path ?? filesDirectory)}`);
+}
+
 client.on('message', (message) => {
   reply(message).catch((error: unknown) => console.error(`${name}: could not answer "${loggable(message.text)}": ${describe(error)}`));
+});
+client.on('file', (file) => {
+  save(file).catch((error: unknown) => {
+    // Downloads still running when the bot stops end with ERR_CLOSED: that is the stop, not a failure.
+    if (!stopping) console.error(`${name}: could not save ${loggable(file.name)} (${file.id}): ${describe(error)}`);
+  });
 });
 client.on('disconnect', ({ reason, error }) => {
   if (stopping) return;
@@ -63,6 +92,7 @@ try {
   for (const room of rooms) await client.join(room);
   // Sit in exactly the rooms asked for, not in the server's default ones too.
   for (const room of info.rooms) if (!rooms.includes(room)) await client.leave(room);
+  console.log(`${client.name} saves shared files to ${filesDirectory}`);
   console.log(`${client.name} ready on ${host}:${port} in ${client.joined.join(', ')}`);
 } catch (error) {
   if (!stopping) {

@@ -1,5 +1,5 @@
 /**
- * The commands of the example bot (`examples/bot.ts`), as pure functions: text and context in,
+ * The commands of the example bot (`examples/bot/bot.ts`), as pure functions: text and context in,
  * reply out. No sockets, no clock and no randomness of their own, so a test can call them directly
  * and a host application can reuse them behind any transport.
  *

@@ -90,7 +90,7 @@ export function formatProgress({ bytes, total, rate, eta }: ProgressState): stri
 }
 
 /**
- * Speed as a moving average over the last {@link RATE_WINDOW_MS}: the bytes moved between the
+ * Speed as a moving average over the last 3 seconds: the bytes moved between the
  * oldest sample in the window and the newest, over the time between them.
  */
 export class RateMeter {
@@ -110,7 +110,7 @@ export class RateMeter {
     while (this.#samples.length > 2 && this.#samples[1]!.at <= at - this.#windowMs) this.#samples.shift();
   }
 
-  /** Bytes per second, or undefined until samples span {@link RATE_MIN_SPAN_MS}. */
+  /** Bytes per second, or undefined until samples span a quarter of a second. */
   rate(): number | undefined {
     const first = this.#samples[0];
     const last = this.#samples.at(-1);
@@ -162,8 +162,8 @@ export interface ProgressBarOptions {
 
 /**
  * Shows a transfer's progress. On a TTY it is one line redrawn in place at most
- * {@link TTY_INTERVAL_MS} apart; otherwise, or with a `print` function, a plain line at most
- * {@link PLAIN_INTERVAL_MS} apart. {@link ProgressBar.done} prints the final line.
+ * 100 ms apart; otherwise, or with a `print` function, a plain line at most
+ * a second apart. {@link ProgressBar.done} prints the final line.
  *
  * @example
  * ```ts
