@@ -1,4 +1,4 @@
-import { copyFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, rmSync } from 'node:fs';
 
 // Start from an empty dist/: stale chunks must never be published.
 rmSync('dist', { recursive: true, force: true });
@@ -18,12 +18,20 @@ const copyDeclarationsForRequire = () => ({
   },
 });
 
+/** Makes the CLI executable, so that `npx piechat` works in a clone as in an install. */
+const makeCliExecutable = () => ({
+  name: 'make-cli-executable',
+  writeBundle() {
+    chmodSync('dist/cli.js', 0o755);
+  },
+});
+
 export default [
   {
     // ESM: the library and the CLI; the CLI imports the library's chunk rather than a copy.
     input: { index: 'lib/index.ts', cli: 'lib/cli/main.ts' },
     external,
-    plugins: [compile()],
+    plugins: [compile(), makeCliExecutable()],
     output: { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
   },
   {

@@ -1,22 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import test, { type ExecutionContext } from 'ava';
-import { ChatClient, MemoryHistoryStore, PieChatError, type ChatMessage, type ChatServerOptions } from '../lib/index.js';
-import { closeAll, collect, nextEvent, startServer, type Harness } from './helpers/chat.js';
-import { FaultProxy } from './helpers/proxy.js';
+import test from 'ava';
+import { ChatClient, MemoryHistoryStore, PieChatError, type ChatMessage } from '../lib/index.js';
+import { closeAll, collect, nextEvent, startServer } from './helpers/chat.js';
+import { behindProxy, FAST_RECONNECT } from './helpers/behind-proxy.js';
 import { nextMessage } from './helpers/wait.js';
 
-const FAST = { initialDelayMs: 5, maxDelayMs: 20 };
-
-/** A server, a proxy in front of it, and teardown of both. */
-async function behindProxy(t: ExecutionContext, options: ChatServerOptions = {}): Promise<{ harness: Harness; proxy: FaultProxy }> {
-  const harness = await startServer(options);
-  const proxy = await FaultProxy.start(harness.port);
-  t.teardown(async () => {
-    await proxy.close();
-    await closeAll(harness);
-  });
-  return { harness, proxy };
-}
+const FAST = FAST_RECONNECT;
 
 test('send() while reconnecting queues, bounded by count and bytes; the queue goes out in order after the reconnection', async (t) => {
   const { harness, proxy } = await behindProxy(t);

@@ -1,21 +1,9 @@
-import test, { type ExecutionContext } from 'ava';
-import type { ChatServerOptions } from '../lib/index.js';
-import { closeAll, collect, nextEvent, startServer, type Harness } from './helpers/chat.js';
-import { FaultProxy } from './helpers/proxy.js';
+import test from 'ava';
+import { closeAll, collect, nextEvent, startServer } from './helpers/chat.js';
+import { behindProxy, FAST_RECONNECT } from './helpers/behind-proxy.js';
 import { RawClient } from './helpers/raw.js';
 
-const FAST = { initialDelayMs: 5, maxDelayMs: 20 };
-
-/** A server, a proxy in front of it, and teardown of both. */
-async function behindProxy(t: ExecutionContext, options: ChatServerOptions = {}): Promise<{ harness: Harness; proxy: FaultProxy }> {
-  const harness = await startServer(options);
-  const proxy = await FaultProxy.start(harness.port);
-  t.teardown(async () => {
-    await proxy.close();
-    await closeAll(harness);
-  });
-  return { harness, proxy };
-}
+const FAST = FAST_RECONNECT;
 
 test('a replay larger than the output buffer is cut to its newest messages and the rest reported as a gap; the client stays connected', async (t) => {
   const { harness, proxy } = await behindProxy(t, { maxFrameBytes: 128 * 1024, maxOutputBufferBytes: 1024 * 1024, maxMessagesPerSecond: 0 });

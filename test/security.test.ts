@@ -252,3 +252,44 @@ test('security options are checked with TypeErrors that name them', (t) => {
   ];
   for (const [options, message] of cases) t.throws(() => new ChatServer(options as never), { instanceOf: TypeError, message }, JSON.stringify(options));
 });
+
+test('authorize also filters file lists; a hook that answers something else than a boolean refuses and is reported', async (t) => {
+  const harness = await startServer({
+    storage: await temporaryDirectory(t),
+    authorize: (action) => {
+      if (action.type === 'download') return action.allowed && !action.file.name.startsWith('secret');
+      if (action.type === 'join' && action.room === 'odd') return 'yes' as never;
+      return action.allowed;
+    },
+  });
+  t.teardown(() => closeAll(harness));
+  const errors = collect(harness.server, 'error');
+  const alice = await harness.connect('alice');
+  const bob = await harness.connect('bob');
+  await alice.sendFile(Buffer.from('a'), { room: 'lobby', name: 'public.txt' });
+  await alice.sendFile(Buffer.from('b'), { room: 'lobby', name: 'secret.txt' });
+  t.deepEqual(
+    (await bob.files({ room: 'lobby' })).map((file) => file.name),
+    ['public.txt'],
+  );
+  t.is((await t.throwsAsync<PieChatError>(bob.join('odd'))).code, 'ERR_FORBIDDEN');
+  await errors.atLeast(1);
+  t.regex(errors[0]!.message, /not a boolean/);
+});
+
+test('refused connections are reported as client-error events', (t) =>
+  withServer(
+    t,
+    async ({ server, port }) => {
+      const reported = collect(server, 'client-error');
+      const first = await RawClient.open(port, 'first');
+      const second = await RawClient.open(port);
+      const refusal = await second.waitFor((frame) => frame.json?.t === 'err');
+      t.is(refusal.json!.code, 'ERR_RATE_LIMITED');
+      await reported.atLeast(1);
+      t.is(reported[0]!.error.code, 'ERR_RATE_LIMITED');
+      first.close();
+      second.close();
+    },
+    { maxConnectionsPerAddress: 1 },
+  ));

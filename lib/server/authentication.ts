@@ -92,16 +92,24 @@ export class Authorizer {
 
   /** Throws `ERR_FORBIDDEN` with `message` unless `member` may do `action`. */
   check(member: Member, action: PendingAction, message: string): void {
+    if (!this.allows(member, action)) throw new PieChatError('ERR_FORBIDDEN', message);
+  }
+
+  /** Whether `member` may do `action` (the defaults, then the hook). */
+  allows(member: Member, action: PendingAction): boolean {
     const hook = this.#hook;
-    let allowed = action.allowed;
-    if (hook !== undefined) {
-      try {
-        allowed = hook({ ...action, user: authorizedUser(member) } as AuthorizeAction) === true;
-      } catch (error) {
-        this.#reportError(new PieChatError('ERR_INTERNAL', 'The authorize hook threw; the action was refused', { cause: error }));
-        allowed = false;
-      }
+    if (hook === undefined) return action.allowed;
+    let answer: unknown;
+    try {
+      answer = hook({ ...action, user: authorizedUser(member) } as AuthorizeAction);
+    } catch (error) {
+      this.#reportError(new PieChatError('ERR_INTERNAL', 'The authorize hook threw; the action was refused', { cause: error }));
+      return false;
     }
-    if (!allowed) throw new PieChatError('ERR_FORBIDDEN', message);
+    if (typeof answer !== 'boolean') {
+      this.#reportError(new PieChatError('ERR_INTERNAL', `The authorize hook returned ${answer instanceof Promise ? 'a promise' : typeof answer}, not a boolean; the action was refused`));
+      return false;
+    }
+    return answer;
   }
 }

@@ -21,8 +21,8 @@ import { MemoryHistoryStore } from '../stores/memory-history-store.js';
 import { SHUTDOWN_RETRY_AFTER_MS } from '../defaults.js';
 import { resolveServerOptions, storeOf, type ChatServerOptions, type ResolvedServerOptions } from './options.js';
 
-/** Codes with which a connection is reported as a `client-error`: the peer broke a rule. */
-const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_PROTOCOL', 'ERR_FRAME_TOO_LARGE', 'ERR_TIMEOUT']);
+/** Codes with which a connection is reported as a `client-error`: the peer broke a rule, or was refused (too many connections, no TLS). */
+const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set(['ERR_PROTOCOL', 'ERR_FRAME_TOO_LARGE', 'ERR_TIMEOUT', 'ERR_RATE_LIMITED', 'ERR_TLS']);
 
 /** Time `close()` gives clients to hang up after the goodbye before their sockets are destroyed. */
 const CLOSE_GRACE_MS = 2_000;

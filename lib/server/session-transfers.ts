@@ -355,8 +355,12 @@ export class SessionTransfers {
       assertRoomName(request.room);
       if (!this.#member.rooms.has(request.room)) throw new PieChatError('ERR_NOT_IN_ROOM', `Not in room ${quote(request.room)}`);
     }
-    await this.#context.catalog.load();
-    return { files: this.#context.catalog.visibleTo(this.#member, request.room) };
+    const { catalog, authorizer } = this.#context;
+    await catalog.load();
+    const visible = catalog.visibleTo(this.#member, request.room);
+    // With an `authorize` hook, a list shows only what its user may download.
+    const files = authorizer.active ? visible.filter((file) => authorizer.allows(this.#member, { type: 'download', file, allowed: true })) : visible;
+    return { files };
   }
 
   /** Takes a new stream id (they must increase) and a transfer slot, held until registered or released. */
