@@ -250,16 +250,17 @@ export class Hub {
   whisper(member: Member, to: string, text: string, cid?: string): MessageReceipt | Promise<MessageReceipt> {
     const accepted = this.#ledger.retransmit(member, cid);
     if (accepted !== undefined) return accepted;
-    const recipient = this.find(to) ?? this.remote.get(to);
-    if (recipient === undefined) throw new PieChatError('ERR_UNKNOWN_USER', `No user named ${quote(to)} is online`);
-    if (recipient === member) throw new PieChatError('ERR_INVALID_MESSAGE', 'A private message needs another user');
+    const local = this.find(to);
+    // In a cluster the recipient may be on another node; either way the cluster delivers it.
+    const name = local?.name ?? this.remote.get(to)?.name;
+    if (name === undefined) throw new PieChatError('ERR_UNKNOWN_USER', `No user named ${quote(to)} is online`);
+    if (local === member) throw new PieChatError('ERR_INVALID_MESSAGE', 'A private message needs another user');
     this.#checkText(text);
     this.#ledger.spend(member);
-    if (this.#policy.authorizer.active) this.#policy.authorizer.check(member, { type: 'send', to: recipient.name, allowed: true }, `Not allowed to send to ${quote(recipient.name)}`);
-    const key = inboxKey(recipient.name);
-    if (this.#relay !== undefined || !('deliverMessage' in recipient)) {
-      return this.#sendShared(member, cid, key, { id: this.#nextId(), to: recipient.name, from: member.name, text, at: Date.now() });
-    }
+    if (this.#policy.authorizer.active) this.#policy.authorizer.check(member, { type: 'send', to: name, allowed: true }, `Not allowed to send to ${quote(name)}`);
+    const key = inboxKey(name);
+    if (this.#relay !== undefined || local === undefined) return this.#sendShared(member, cid, key, { id: this.#nextId(), to: name, from: member.name, text, at: Date.now() });
+    const recipient = local;
     const message: ChatMessage = { id: this.#nextId(), seq: this.#history.lastSeq(key) + 1, to: recipient.name, from: member.name, text, at: Date.now() };
     this.#history.append(key, message);
     this.#ledger.remember(member, cid, message);
