@@ -5,14 +5,15 @@ import type { Receiver } from '../transfer/receiver.js';
 import type { FileInfo } from '../types.js';
 import { nameKey } from '../util/names.js';
 
-/** An upload interrupted by a lost connection, kept for its client to continue. */
-export interface PartialUpload {
+/** What the server holds of an upload it is receiving, on a connection or kept between two. */
+export interface UploadState {
+  /** The id the file will be stored under. */
   fileId: string;
-  /** The uploader's name. */
-  owner: string;
   /** The client's id for the transfer: what it names to continue it. */
   transferId: string;
+  /** The sanitised display name. */
   name: string;
+  /** Bytes declared. */
   size: number;
   target: { room: string } | { to: string };
   sink: FileSink;
@@ -21,6 +22,12 @@ export interface PartialUpload {
   meter: ProgressMeter;
   /** Gives the quota reservation back. */
   release: () => void;
+}
+
+/** An upload interrupted by a lost connection, kept for its client to continue. */
+export interface PartialUpload extends UploadState {
+  /** The uploader's name. */
+  owner: string;
   /** Settles once every byte received before the interruption is written (rejects if storage failed). */
   ready: Promise<void>;
 }

@@ -14,20 +14,13 @@ import { assertRoomName, nameKey, quote } from '../util/names.js';
 import type { SessionContext } from './context.js';
 import type { Member } from './member.js';
 import { TokenBucket } from '../util/token-bucket.js';
+import type { UploadState } from './partial-uploads.js';
 
 /** An upload this session is receiving. */
-interface Upload {
+interface Upload extends UploadState {
   kind: 'upload';
   stream: number;
-  transferId: string;
-  fileId: string;
-  name: string;
-  size: number;
-  target: { room: string } | { to: string };
-  sink: FileSink;
-  receiver: Receiver;
-  meter: ProgressMeter;
-  release: () => void;
+  /** Its `end` arrived: it is being verified and stored. */
   ending: boolean;
 }
 
@@ -139,8 +132,8 @@ export class SessionTransfers {
     const ready = upload.receiver.pause().then(() => {
       if (upload.receiver.failure !== undefined) throw upload.receiver.failure;
     });
-    const { fileId, transferId, name, size, target, sink, receiver, meter, release } = upload;
-    this.#context.partials.park({ fileId, owner: this.#member.name, transferId, name, size, target, sink, receiver, meter, release, ready });
+    const { kind: _kind, stream: _stream, ending: _ending, ...state } = upload;
+    this.#context.partials.park({ ...state, owner: this.#member.name, ready });
     return ready.catch(() => undefined);
   }
 
