@@ -113,7 +113,6 @@ export class RedisAdapter implements ClusterAdapter {
     });
     await this.#events.subscribe(channel);
     await this.#refresh();
-    await this.#redis().call('SADD', this.#key('nodes'), this.nodeId);
     const refreshEvery = Math.max(50, Math.floor(this.#options.nodeTimeoutMs / 3));
     this.#timer = setInterval(() => void this.#tick().catch(() => undefined), refreshEvery);
     this.#timer.unref();
@@ -247,8 +246,10 @@ export class RedisAdapter implements ClusterAdapter {
     }
   }
 
+  /** Refreshes this node's liveness key, and its entry in the node list (a node reaped while it stalled comes back). */
   async #refresh(): Promise<void> {
     await this.#redis().call('SET', this.#key(`node:${this.nodeId}`), '1', 'PX', this.#options.nodeTimeoutMs);
+    await this.#redis().call('SADD', this.#key('nodes'), this.nodeId);
   }
 
   #redis(): RedisConnection {
