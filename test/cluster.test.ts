@@ -151,4 +151,11 @@ clusterTest('a file uploaded through one node downloads through another with the
   const copy = await carol.download(uploaded.id, join(directory, 'copy.bin'));
   t.is(copy.sha256, source.sha256);
   t.is(await sha256OfFile(copy.path!), source.sha256);
+
+  // A private file to a user on another node.
+  const privately = nextEvent(carol, 'file', (file) => file.to !== undefined, 20_000);
+  const note = await alice.sendFile(Buffer.from('for carol only'), { to: 'carol', name: 'note.txt' });
+  t.like(await privately, { id: note.id, from: 'alice', to: 'carol' });
+  const noteCopy = await carol.download(note.id, join(directory, 'note.txt'));
+  t.is(noteCopy.sha256, note.sha256);
 });
