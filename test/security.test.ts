@@ -249,6 +249,7 @@ test('security options are checked with TypeErrors that name them', (t) => {
     [{ maxUploadBytesPerSecond: 1.5 }, /maxUploadBytesPerSecond/],
     [{ maxConnectionsPerAddress: 0 }, /maxConnectionsPerAddress/],
     [{ frameTimeoutMs: -5 }, /frameTimeoutMs/],
+    [{ frameTimeoutMs: 1_000, heartbeatIntervalMs: 5_000 }, /frameTimeoutMs.*heartbeatIntervalMs/],
   ];
   for (const [options, message] of cases) t.throws(() => new ChatServer(options as never), { instanceOf: TypeError, message }, JSON.stringify(options));
 });
@@ -292,4 +293,29 @@ test('refused connections are reported as client-error events', (t) =>
       second.close();
     },
     { maxConnectionsPerAddress: 1 },
+  ));
+
+test('a line-mode paste whose chunks all end mid-line is not mistaken for a trickle', (t) =>
+  withServer(
+    t,
+    async ({ port, connect }) => {
+      const bob = await connect('bob');
+      const received = collect(bob, 'message');
+      const line = await LineClient.login(port, 'paster');
+      t.teardown(() => line.close());
+      // Each chunk ends one line and starts the next: lines keep ending, for longer than the deadline.
+      line.socket.write('part 0');
+      for (let index = 1; index <= 8; index++) {
+        await sleep(60);
+        line.socket.write(` end\npart ${index}`);
+      }
+      line.socket.write(' end\n');
+      await received.atLeast(9);
+      t.deepEqual(
+        received.map((message) => message.text),
+        Array.from({ length: 9 }, (_, index) => `part ${index} end`),
+      );
+      t.false(line.socket.destroyed);
+    },
+    { heartbeatIntervalMs: 100, frameTimeoutMs: 300 },
   ));

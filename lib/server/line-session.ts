@@ -101,6 +101,8 @@ export class LineSession implements LineUser {
   receive(chunk: Buffer): void {
     let text = this.#pending + this.#decoder.write(stripTelnet(chunk));
     let newline = text.indexOf('\n');
+    // A line that ends restarts the deadline: only one line trickled for too long is cut.
+    if (newline !== -1) this.#clearLineTimer();
     while (newline !== -1 && !this.#socket.destroyed) {
       const line = text.slice(0, newline).replace(/\r$/, '');
       text = text.slice(newline + 1);
@@ -117,12 +119,16 @@ export class LineSession implements LineUser {
     this.#watchPartialLine();
   }
 
+  #clearLineTimer(): void {
+    clearTimeout(this.#lineTimer);
+    this.#lineTimer = undefined;
+  }
+
   /** A line begun must end within `frameTimeoutMs` (a trickle of bytes does not keep it open). */
   #watchPartialLine(): void {
     const limitMs = this.#context.options.frameTimeoutMs;
     if (this.#pending === '' || limitMs === 0) {
-      clearTimeout(this.#lineTimer);
-      this.#lineTimer = undefined;
+      this.#clearLineTimer();
     } else if (this.#lineTimer === undefined) {
       this.#lineTimer = setTimeout(() => {
         this.#error = new PieChatError('ERR_TIMEOUT', 'A line took too long to arrive');

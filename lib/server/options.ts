@@ -244,6 +244,10 @@ export function resolveServerOptions(options: ChatServerOptions = {}): ResolvedS
   assertInteger('resumeGraceMs', resolved.resumeGraceMs, 0);
   assertInteger('partialUploadTtlMs', resolved.partialUploadTtlMs, 0);
   checkSecurityOptions(resolved);
+  // The frame deadline is checked at heartbeats: shorter than one interval, it would cut frames early.
+  if (resolved.frameTimeoutMs > 0 && resolved.heartbeatIntervalMs > 0 && resolved.frameTimeoutMs < resolved.heartbeatIntervalMs) {
+    throw new TypeError(`Expected \`frameTimeoutMs\` (${resolved.frameTimeoutMs}) to be at least \`heartbeatIntervalMs\` (${resolved.heartbeatIntervalMs}), or 0`);
+  }
   resolved.rooms = [...new Set(resolved.rooms)];
   return resolved;
 }

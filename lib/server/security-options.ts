@@ -168,7 +168,8 @@ export interface SecurityOptions {
   /**
    * Longest time one frame (or, in line mode, one line) may take to arrive once its first byte
    * came: a peer that trickles it is closed with `ERR_TIMEOUT`. Checked at every heartbeat, so
-   * it takes effect only with heartbeats on. 0 disables it.
+   * it takes effect only with heartbeats on, and must be at least `heartbeatIntervalMs`. 0
+   * disables it.
    * @default 30000
    */
   frameTimeoutMs?: number;
